@@ -1,0 +1,71 @@
+"""Shared fixtures: tiny synthetic movies with generated posters, never real data, never network."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+GENRES = ["Action", "Comedy", "Drama", "Horror", "Romance"]
+_WORDS = {
+    "Action": "explosion chase hero fight mission gun",
+    "Comedy": "funny wacky laugh prank silly party",
+    "Drama": "family grief struggle life loss tears",
+    "Horror": "ghost blood haunted scream night monster",
+    "Romance": "love kiss wedding heart couple date",
+}
+_COLORS = {"Action": (200, 40, 30), "Comedy": (240, 220, 40), "Drama": (60, 60, 120),
+           "Horror": (20, 10, 10), "Romance": (230, 120, 170)}
+
+
+def make_poster(path: Path, color=(128, 128, 128), size=(60, 90), seed: int = 0) -> Path:
+    """Write a small JPEG: a flat colour plus noise, so images differ but carry the genre's colour."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    arr = np.clip(np.array(color)[None, None, :] + rng.normal(0, 25, (size[1], size[0], 3)), 0, 255)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(arr.astype(np.uint8)).save(path, format="JPEG")
+    return path
+
+
+def make_movies(tmp: Path, n: int = 40, seed: int = 0, posters: bool = True):
+    """``n`` synthetic movies whose words, companies and poster colour follow their genres."""
+    from moviegenre.records import Movie
+
+    rng = np.random.default_rng(seed)
+    movies = []
+    for i in range(n):
+        k = 1 + int(rng.integers(0, 2))
+        genres = tuple(sorted(rng.choice(GENRES, size=k, replace=False).tolist()))
+        words = " ".join(_WORDS[g] for g in genres).split()
+        rng.shuffle(words)
+        poster = None
+        if posters:
+            poster = str(make_poster(tmp / "posters" / f"m{i}.jpg", _COLORS[genres[0]], seed=seed * 1000 + i))
+        companies = None if i % 5 == 0 else tuple(f"{g} Studios" for g in genres)
+        movies.append(Movie(
+            key=f"m{i:04d}", title=f"The {genres[0]} Story {i}", overview=" ".join(words[:12]),
+            companies=companies, genres=genres, poster=poster, year=1980 + i % 40,
+            runtime=float(80 + i % 60), language="en" if i % 3 else "fr",
+        ))
+    return movies
+
+
+@pytest.fixture
+def synthetic_movies(tmp_path):
+    return make_movies(tmp_path)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not (SHARED_DATA / "movies" / "movies.jsonl").exists():
+        pytest.skip("../shared/data is absent")
+    return SHARED_DATA
