@@ -11,7 +11,7 @@ from ..errors import MovieGenreError
 
 
 def build_app() -> typer.Typer:
-    from . import data, embed, model, posters, serve
+    from . import data, embed, experiment, model, posters, serve
 
     app = typer.Typer(
         name="moviegenre",
@@ -31,7 +31,7 @@ def build_app() -> typer.Typer:
 
         print(__version__)
 
-    for module in (data, embed, model, serve, posters):
+    for module in (data, embed, model, experiment, serve, posters):
         module.register(app)
     return app
 
