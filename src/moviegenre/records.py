@@ -57,12 +57,15 @@ class Dataset(Sequence[Movie]):
     """A sequence of movies plus where they came from and what was skipped while reading.
 
     ``skipped`` maps a reason ("malformed id", "bad json", ...) to how many rows were dropped.
+    ``issues`` counts problems in rows that were kept (e.g. "poster path escapes folder": the movie
+    stays, without a poster).
     """
 
     movies: list[Movie]
     source: str = ""
     poster_root: Path | None = None
     skipped: Counter = field(default_factory=Counter)
+    issues: Counter = field(default_factory=Counter)
 
     @overload
     def __getitem__(self, i: int) -> Movie: ...

@@ -1,1 +1,86 @@
-"""Reading movies from files (one module per format), labels, splits and safe image loading."""
+"""Reading movies from files (one module per format), labels, splits and safe image loading.
+
+``read_movies(source, format=None, posters=None)`` is the one entry point: ``source`` is a path
+(a JSONL file, a folder holding ``movies.jsonl``, a Kaggle ``movies_metadata.csv``, a TMDB-5000
+csv) or ``"default"`` (the embedded Wikidata table). The format is detected from the extension
+and the CSV header; ``format`` overrides the detection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import DataError
+from ..records import Dataset
+
+FORMATS = ("jsonl", "movies_metadata", "tmdb5000", "default")
+_FOLDER_FILES = {"movies.jsonl": "jsonl", "movies_metadata.csv": "movies_metadata",
+                 "tmdb_5000_movies.csv": "tmdb5000"}
+
+
+def detect_format(path: Path) -> str:
+    """The format of ``path`` (a file) from its extension, then its first line."""
+    from ._common import check_file
+
+    check_file(path)
+    ext = path.suffix.lower()
+    if ext in (".db", ".sqlite", ".sqlite3"):
+        return "default"
+    with path.open("rb") as f:
+        head = f.read(4096).decode("utf-8-sig", errors="replace").lstrip()
+    if ext in (".jsonl", ".ndjson") or head.startswith("{"):
+        return "jsonl"
+    header = {c.strip().strip('"').lower() for c in head.splitlines()[0].split(",")} if head else set()
+    if {"id", "genres", "imdb_id", "poster_path"} <= header:
+        return "movies_metadata"
+    if {"id", "genres", "title"} <= header and "imdb_id" not in header:
+        return "tmdb5000"
+    raise DataError(f"{path}: cannot tell the format (not JSONL, no movies_metadata/TMDB-5000 header); "
+                    f"pass --format one of {', '.join(FORMATS)}")
+
+
+def _resolve(source: str | Path, format: str | None) -> tuple[Path | None, str]:
+    if format is not None and format not in FORMATS:
+        raise DataError(f"unknown format {format!r}; choose from {', '.join(FORMATS)}")
+    if str(source) == "default":
+        return None, "default"
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder (or use --data default)")
+    if path.is_dir():
+        for name, fmt in _FOLDER_FILES.items():
+            if (path / name).is_file() and format in (None, fmt):
+                return path / name, fmt
+        raise DataError(f"{path} is a folder without movies.jsonl (give the data file itself)")
+    return path, format or detect_format(path)
+
+
+def read_movies(source: str | Path, format: str | None = None, posters: str | Path | None = None) -> Dataset:
+    """Read a movie dataset. ``posters``: folder of poster images for the CSV sources.
+
+    Rows that cannot be used are skipped and counted in ``Dataset.skipped`` (reason → rows);
+    problems in kept rows (a refused poster path) are counted in ``Dataset.issues``.
+    Raises ``DataError`` (one line) for a missing/empty/unrecognised file or missing columns.
+    """
+    path, fmt = _resolve(source, format)
+    poster_dir = Path(posters).expanduser() if posters else None
+    if poster_dir is not None and not poster_dir.is_dir():
+        raise DataError(f"{poster_dir}: poster folder does not exist")
+    if fmt == "jsonl":
+        from .jsonl import read_jsonl
+
+        return read_jsonl(path)
+    if fmt == "movies_metadata":
+        from .movies_metadata import read_movies_metadata
+
+        return read_movies_metadata(path, poster_dir)
+    if fmt == "tmdb5000":
+        from .tmdb5000 import read_tmdb5000
+
+        return read_tmdb5000(path, poster_dir)
+    from .default import read_default
+
+    return read_default(path)
+
+
+__all__ = ["FORMATS", "detect_format", "read_movies"]

@@ -1,0 +1,88 @@
+"""Reader for the JSONL schema of ``../shared/data/movies/movies.jsonl`` (one JSON object a line).
+
+Fields: imdb_id, tmdb_id, title, overview, genres (list), production_companies (list or null),
+poster (path relative to the file's folder); optional year, runtime, language, country, director,
+cast, keywords, key. Bad lines are skipped and counted by reason, never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from ..records import Dataset, Movie
+from ._common import clean_names, clean_str, has_bad_bytes, log, read_text, resolve_poster, stable_key
+from ._common import to_float, to_int
+
+
+def _names(v, field: str):
+    """A list of names (strings or {"name": ...} objects); None stays None (= unknown)."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list):
+        raise ValueError(f"bad {field}")
+    return clean_names(x.get("name") if isinstance(x, dict) else x for x in v)
+
+
+def movie_from_obj(obj: dict, poster_root: Path | None, issues: Counter) -> Movie:
+    """One record from a JSON object; ValueError(reason) when the row cannot be used."""
+    imdb = clean_str(obj.get("imdb_id"))
+    tmdb = to_int(obj.get("tmdb_id"))
+    title = clean_str(obj.get("title"))
+    key = clean_str(obj.get("key")) or imdb or (f"tmdb{tmdb}" if tmdb is not None else None)
+    if key is None:
+        if not title and not clean_str(obj.get("overview")):
+            raise ValueError("no id, title or overview")
+        key = stable_key(title, obj.get("overview"), obj.get("year"))
+    genres = _names(obj.get("genres"), "genres") or ()
+    poster, why = resolve_poster(poster_root, obj.get("poster"))
+    if why:
+        issues[why] += 1
+        log.warning("%s: %s (%r)", key, why, obj.get("poster"))
+    return Movie(
+        key=key, title=title, overview=clean_str(obj.get("overview")),
+        companies=_names(obj.get("production_companies", obj.get("companies")), "production_companies"),
+        genres=genres, poster=poster, imdb_id=imdb, tmdb_id=tmdb,
+        year=to_int(obj.get("year")), runtime=to_float(obj.get("runtime")),
+        language=clean_str(obj.get("language", obj.get("original_language"))),
+        country=clean_str(obj.get("country")), director=clean_str(obj.get("director")),
+        cast=_names(obj.get("cast"), "cast"), keywords=_names(obj.get("keywords"), "keywords"),
+    )
+
+
+def read_jsonl(path: Path) -> Dataset:
+    """Read a JSONL file; posters resolve against the file's folder."""
+    text = read_text(path)
+    root = path.parent.resolve()
+    movies, seen = [], set()
+    skipped, issues = Counter(), Counter()
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        if has_bad_bytes(line):
+            skipped["not utf-8"] += 1
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            skipped["bad json"] += 1
+            log.warning("%s:%d: not valid JSON, skipped", path.name, n)
+            continue
+        if not isinstance(obj, dict):
+            skipped["not an object"] += 1
+            continue
+        try:
+            m = movie_from_obj(obj, root, issues)
+        except ValueError as e:
+            skipped[str(e)] += 1
+            log.warning("%s:%d: %s, skipped", path.name, n, e)
+            continue
+        if m.key in seen:
+            skipped["duplicate key"] += 1
+            continue
+        seen.add(m.key)
+        movies.append(m)
+    return Dataset(movies, str(path), root, skipped, issues)
