@@ -1,0 +1,129 @@
+"""The one contract every encoder follows, and the cache plumbing they share.
+
+``encode(movies) -> (features float32 [N, D], present bool [N])``; features are zeros where
+``present`` is False (the movie lacks the input, or it was unusable — counted in ``skipped``).
+Subclasses say what a movie's input is (``content``) and how to turn a batch of inputs into
+features (``_compute``); this class does the cache lookup, batching and bookkeeping.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..config import EncoderConfig
+from ..errors import ModelError
+from ..records import Movie
+from .cache import FeatureCache, content_key
+
+log = logging.getLogger(__name__)
+
+
+class Encoder:
+    """Base class. ``name``/``version`` identify the features (and their cache folder)."""
+
+    name: str = "encoder"
+    version: str = "1"
+    input_name: str = ""
+    pretrained: bool = True  # pretrained encoders need no fit and use the disk cache
+    dim: int = 0
+
+    def __init__(self, config: EncoderConfig | None = None):
+        self.config = config or EncoderConfig()
+        self.skipped: Counter = Counter()  # reason -> movies whose input was unusable (last encode)
+        self._cache: FeatureCache | None = None
+
+    # -- to override -----------------------------------------------------------------------------
+    def content(self, movie: Movie):
+        """The movie's input (str / bytes / tuple), or None when the movie lacks it."""
+        raise NotImplementedError
+
+    def _compute(self, contents: list, progress: bool = False) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+        """Features float32 [n, D] for non-None ``contents``; plus ok bool [n] and {row: reason} of failures."""
+        raise NotImplementedError
+
+    def _hash_content(self, content) -> bytes:
+        return content_key(content if isinstance(content, str | bytes) else repr(content))
+
+    # -- public ------------------------------------------------------------------------------------
+    def fit(self, movies: Sequence[Movie]) -> Encoder:
+        """No-op for pretrained encoders; fitted encoders learn from TRAINING movies only."""
+        return self
+
+    def get_state(self) -> dict:
+        """JSON-serialisable fitted state ({} for pretrained encoders)."""
+        return {}
+
+    def set_state(self, state: dict) -> Encoder:
+        return self
+
+    def _check_fitted(self) -> None:
+        if not self.dim:
+            raise ModelError(f"encoder {self.name} used before fit()")
+
+    @property
+    def cache(self) -> FeatureCache:
+        if self._cache is None:
+            self._cache = FeatureCache(self.config.resolved_cache_dir(), f"{self.name}@{self.version}")
+        return self._cache
+
+    def encode(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True):
+        """Features float32 [N, D] and present bool [N] for ``movies`` (in order)."""
+        self._check_fitted()
+        movies = list(movies)
+        n = len(movies)
+        feats = np.zeros((n, self.dim), dtype=np.float32)
+        present = np.zeros(n, dtype=bool)
+        self.skipped = Counter()
+        contents = [self.content(m) for m in movies]
+        todo = [i for i, c in enumerate(contents) if c is not None]
+        use_cache = cache and self.pretrained
+        keys: dict[int, bytes] = {}
+        if use_cache and todo:
+            store = self.cache
+            missing = []
+            for i in todo:
+                keys[i] = k = self._hash_content(contents[i])
+                hit = store.get(k)
+                if hit is None:
+                    missing.append(i)
+                else:
+                    feats[i], present[i] = hit[0], hit[1]
+                    if not hit[1]:
+                        self.skipped[hit[2] or "unusable"] += 1
+            todo = missing
+        if todo:
+            self._encode_rows(movies, contents, todo, keys if use_cache else None, feats, present, progress)
+        if self.skipped:
+            log.warning("%s: %d movies with unusable input: %s", self.name, sum(self.skipped.values()),
+                        dict(self.skipped))
+        return feats, present
+
+    def _encode_rows(self, movies, contents, rows, keys, feats, present, progress):
+        """Compute ``rows`` in chunks; with a cache, each chunk becomes one shard as soon as it is done."""
+        chunk = max(1, self.config.batch_size) * (4 if keys is not None else 10**9)
+        bar = None
+        if progress and len(rows) > chunk:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(rows), desc=self.name, unit="movie", leave=False)
+        for s in range(0, len(rows), chunk):
+            part = rows[s:s + chunk]
+            f, ok, reasons = self._compute([contents[i] for i in part], progress=progress and bar is None)
+            for j, i in enumerate(part):
+                feats[i] = f[j] if ok[j] else 0.0
+                present[i] = bool(ok[j])
+                if not ok[j]:
+                    self.skipped[reasons.get(j, "unusable")] += 1
+                    log.info("%s: %s skipped (%s)", self.name, movies[i].key, reasons.get(j, "unusable"))
+            if keys is not None:
+                self.cache.put([keys[i] for i in part], f, ok, reasons)
+            if bar is not None:
+                bar.update(len(part))
+        if bar is not None:
+            bar.close()
+        if keys is not None:
+            self.cache.compact()

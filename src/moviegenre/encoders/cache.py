@@ -1,0 +1,159 @@
+"""On-disk feature cache: append-only shards, one folder per encoder name + version.
+
+Layout::
+
+    <cache_dir>/features/<encoder name>@<version>/shard-<time>-<pid>-<rand>.safetensors
+
+A shard holds ``keys`` uint8 [n, 32] (sha256 of the input content), ``features`` float32 [n, D]
+and ``present`` uint8 [n] (0 = the input could not be used, e.g. a corrupt image; its reason is
+kept in the shard's metadata so counts survive a cache hit). Each batch is written as ONE shard,
+to a temp file then ``os.replace``d, so a killed run leaves only whole shards and a restart only
+computes what is missing. The index is rebuilt by scanning shards (a few dozen files, not one
+file per movie, which is what keeps a fully cached run fast). Duplicates (two processes computing
+the same key at once) are harmless: the first shard read wins, and ``compact`` drops them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import secrets
+import time
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+COMPACT_AT = 200  # shards per folder before merging (single-movie writes would otherwise pile up)
+
+
+def content_key(content: bytes | str) -> bytes:
+    """sha256 of the input content (text as UTF-8, images as their file bytes): 32 bytes."""
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    return hashlib.sha256(content).digest()
+
+
+class FeatureCache:
+    """Features of one encoder (name + version) keyed by content hash. Loaded lazily, once."""
+
+    def __init__(self, cache_dir: str | Path, namespace: str):
+        safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in namespace)
+        self.dir = Path(cache_dir) / "features" / safe
+        self._index: dict[bytes, tuple[np.ndarray, bool, str]] | None = None
+        self.dim: int | None = None
+
+    # -- reading -------------------------------------------------------------------------------
+    def _shards(self) -> list[Path]:
+        if not self.dir.is_dir():
+            return []
+        return sorted(p for p in self.dir.glob("shard-*.safetensors"))
+
+    def _load(self) -> dict:
+        if self._index is not None:
+            return self._index
+        from safetensors import safe_open
+
+        index: dict[bytes, tuple[np.ndarray, bool, str]] = {}
+        for path in self._shards():
+            try:
+                with safe_open(str(path), framework="numpy") as f:
+                    meta = f.metadata() or {}
+                    keys, feats, present = f.get_tensor("keys"), f.get_tensor("features"), f.get_tensor("present")
+            except FileNotFoundError:  # merged away by a concurrent compact; its rows live on elsewhere
+                continue
+            except Exception as e:  # a foreign or damaged file: never trust it, never crash on it
+                log.warning("ignoring unreadable cache shard %s (%s)", path.name, e)
+                continue
+            reasons = json.loads(meta.get("reasons", "{}"))
+            if self.dim is None:
+                self.dim = int(feats.shape[1])
+            elif feats.shape[1] != self.dim:
+                log.warning("ignoring cache shard %s: dim %d != %d", path.name, feats.shape[1], self.dim)
+                continue
+            for i, k in enumerate(keys):
+                kb = k.tobytes()
+                if kb not in index:
+                    index[kb] = (feats[i], bool(present[i]), reasons.get(str(i), ""))
+        self._index = index
+        return index
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __contains__(self, key: bytes) -> bool:
+        return key in self._load()
+
+    def get(self, key: bytes) -> tuple[np.ndarray, bool, str] | None:
+        """(features [D], present, skip reason) or None when not cached."""
+        return self._load().get(key)
+
+    # -- writing -------------------------------------------------------------------------------
+    def put(self, keys: list[bytes], features: np.ndarray, present: np.ndarray, reasons: dict[int, str] | None = None):
+        """Append one shard atomically. ``features`` float32 [n, D], ``present`` bool [n]."""
+        if not keys:
+            return
+        from safetensors.numpy import save_file
+
+        index = self._load()
+        fresh = [i for i, k in enumerate(keys) if k not in index]
+        # within one batch the same content may appear twice (two movies, same poster)
+        seen: set[bytes] = set()
+        rows = [i for i in fresh if not (keys[i] in seen or seen.add(keys[i]))]
+        if not rows:
+            return
+        feats = np.ascontiguousarray(features[rows], dtype=np.float32)
+        pres = np.asarray(present, dtype=bool)[rows]
+        why = {str(j): reasons[i] for j, i in enumerate(rows) if reasons and i in reasons}
+        key_arr = np.frombuffer(b"".join(keys[i] for i in rows), dtype=np.uint8).reshape(len(rows), 32)
+        self._write({"keys": key_arr, "features": feats, "present": pres.astype(np.uint8)}, why, save_file)
+        if self.dim is None:
+            self.dim = int(feats.shape[1])
+        for j, i in enumerate(rows):
+            index[keys[i]] = (feats[j], bool(pres[j]), why.get(str(j), ""))
+
+    def _write(self, tensors: dict, reasons: dict, save_file) -> Path:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        name = f"shard-{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(3)}.safetensors"
+        final = self.dir / name
+        tmp = self.dir / f".{name}.tmp"
+        save_file(tensors, str(tmp), metadata={"reasons": json.dumps(reasons)})
+        os.replace(tmp, final)  # the shard appears whole or not at all
+        return final
+
+    def compact(self, min_shards: int = COMPACT_AT) -> bool:
+        """Merge all shards into one when there are at least ``min_shards``. Returns True if merged."""
+        shards = self._shards()
+        if len(shards) < max(min_shards, 2):
+            return False
+        from safetensors.numpy import save_file
+
+        self._index = None
+        index = self._load()
+        if not index:
+            return False
+        keys = list(index)
+        feats = np.stack([index[k][0] for k in keys]).astype(np.float32)
+        pres = np.array([index[k][1] for k in keys], dtype=np.uint8)
+        why = {str(i): index[k][2] for i, k in enumerate(keys) if index[k][2]}
+        key_arr = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 32)
+        self._write({"keys": key_arr, "features": feats, "present": pres}, why, save_file)
+        for p in shards:  # only after the merged shard is in place
+            p.unlink(missing_ok=True)
+        return True
+
+    def clean_temp(self) -> int:
+        """Remove temp files left by killed writers (older than a minute). Returns how many."""
+        n = 0
+        if self.dir.is_dir():
+            for p in self.dir.glob(".shard-*.tmp"):
+                try:
+                    if time.time() - p.stat().st_mtime > 60:
+                        p.unlink()
+                        n += 1
+                except FileNotFoundError:
+                    pass
+        return n

@@ -1,0 +1,67 @@
+"""Bag-of-words text features: TF-IDF fitted on TRAINING texts only (the study's starting point).
+
+Features: float32 [N, V] with V ≤ ``tfidf_max_features`` (L2-normalised rows, sublinear tf,
+unigrams + bigrams). The fitted vocabulary and idf weights are the JSON state, so a saved model
+encodes new movies exactly as at training time. ``present`` is False for a missing/blank text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..records import Movie
+from .base import Encoder
+
+
+class TfidfEncoder(Encoder):
+    version = "1"
+    pretrained = False
+
+    def __init__(self, input_name: str, config=None):
+        super().__init__(config)
+        self.input_name = input_name
+        self.name = f"{input_name}-tfidf"
+        self._vec = None
+
+    def _vectorizer(self, vocabulary=None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        # short fields (titles) keep every word; overviews need a word in ≥ min_df texts
+        min_df = 1 if self.input_name == "title" else self.config.tfidf_min_df
+        return TfidfVectorizer(max_features=self.config.tfidf_max_features, ngram_range=(1, 2),
+                               sublinear_tf=True, min_df=min_df, strip_accents="unicode",
+                               dtype=np.float32, vocabulary=vocabulary)
+
+    def content(self, movie: Movie):
+        text = getattr(movie, self.input_name)
+        return text.strip() if isinstance(text, str) and text.strip() else None
+
+    def fit(self, movies):
+        texts = [t for t in (self.content(m) for m in movies) if t is not None]
+        vec = self._vectorizer()
+        try:
+            vec.fit(texts)
+        except ValueError:  # no usable words at all (tiny or empty training set): an empty vocabulary
+            return self.set_state({"vocabulary": [], "idf": []})
+        vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
+        return self.set_state({"vocabulary": vocab, "idf": [float(x) for x in vec.idf_]})
+
+    def get_state(self) -> dict:
+        return dict(self.state_)
+
+    def set_state(self, state: dict):
+        self.state_ = {"vocabulary": list(state["vocabulary"]), "idf": list(state["idf"])}
+        self.dim = max(1, len(self.state_["vocabulary"]))
+        if self.state_["vocabulary"]:
+            vec = self._vectorizer(vocabulary={w: i for i, w in enumerate(self.state_["vocabulary"])})
+            vec.fit(["x"])  # sets up the analyzer; idf is replaced below
+            vec.idf_ = np.asarray(self.state_["idf"], dtype=np.float32)
+            self._vec = vec
+        return self
+
+    def _compute(self, contents, progress=False):
+        if self._vec is None:
+            feats = np.zeros((len(contents), self.dim), dtype=np.float32)
+        else:
+            feats = self._vec.transform(contents).toarray().astype(np.float32)
+        return feats, np.ones(len(contents), dtype=bool), {}
