@@ -37,6 +37,7 @@ class Movie:
     language: str | None = None
     country: str | None = None
     director: str | None = None
+    writer: str | None = None
     cast: tuple[str, ...] | None = None
     keywords: tuple[str, ...] | None = None
 

@@ -49,6 +49,7 @@ def movie_from_obj(obj: dict, poster_root: Path | None, issues: Counter) -> Movi
         year=to_int(obj.get("year")), runtime=to_float(obj.get("runtime")),
         language=clean_str(obj.get("language", obj.get("original_language"))),
         country=clean_str(obj.get("country")), director=clean_str(obj.get("director")),
+        writer=clean_str(obj.get("writer")),
         cast=_names(obj.get("cast"), "cast"), keywords=_names(obj.get("keywords"), "keywords"),
     )
 

@@ -1,0 +1,72 @@
+"""Reader for Kaggle "The Movies Dataset" ``movies_metadata.csv``.
+
+``genres`` and ``production_companies`` are Python-literal strings (parsed with
+``ast.literal_eval``). The full file has malformed rows (a date in ``id``, shifted columns): they
+are skipped and counted by reason. Posters come from an optional folder, matched by TMDB id,
+IMDb id or the ``poster_path`` file name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from ..records import Dataset, Movie
+from ._common import clean_str, to_float, to_int, year_of
+from ._csv import PosterFolder, csv_rows, names_of, parse_list
+
+REQUIRED = {"id", "imdb_id", "title", "genres"}
+IMDB = re.compile(r"^tt\d{5,10}$")
+
+
+def read_movies_metadata(path: Path, posters: Path | None = None) -> Dataset:
+    skipped, issues = Counter(), Counter()
+    folder = PosterFolder(posters)
+    movies, seen = [], set()
+    for row in csv_rows(path, REQUIRED, skipped):
+        m = _movie(row, folder, skipped, issues)
+        if m is None:
+            continue
+        if m.key in seen:
+            skipped["duplicate key"] += 1
+            continue
+        seen.add(m.key)
+        movies.append(m)
+    return Dataset(movies, str(path), folder.root, skipped, issues)
+
+
+def _movie(row: dict, folder: PosterFolder, skipped: Counter, issues: Counter) -> Movie | None:
+    raw_id = row["id"].strip()
+    if not raw_id.isdigit():
+        skipped["malformed id"] += 1  # the "date in id" rows of the full file
+        return None
+    tmdb = int(raw_id)
+    imdb = clean_str(row.get("imdb_id"))
+    if imdb and not IMDB.match(imdb):
+        issues["malformed imdb_id"] += 1
+        imdb = None
+    try:
+        genres = names_of(parse_list(row["genres"], python=True)) or ()
+    except ValueError:
+        skipped["bad genres"] += 1
+        return None
+    try:
+        companies = names_of(parse_list(row["production_companies"], python=True)) \
+            if "production_companies" in row else None
+    except ValueError:
+        skipped["bad production_companies"] += 1
+        return None
+    try:
+        countries = names_of(parse_list(row.get("production_countries"), python=True))
+    except ValueError:
+        countries = None
+    poster, why = folder.find(str(tmdb), imdb, clean_str(row.get("poster_path")))
+    if why:
+        issues[why] += 1
+    return Movie(
+        key=imdb or f"tmdb{tmdb}", title=clean_str(row.get("title")), overview=clean_str(row.get("overview")),
+        companies=companies, genres=genres, poster=poster, imdb_id=imdb, tmdb_id=tmdb,
+        year=year_of(row.get("release_date")), runtime=to_float(row.get("runtime")) or None,
+        language=clean_str(row.get("original_language")), country=countries[0] if countries else None,
+    )

@@ -1,0 +1,61 @@
+"""Reader for Kaggle's TMDB-5000 ``tmdb_5000_movies.csv``: JSON list columns, ``id`` = TMDB id,
+no IMDb id (the key is ``tmdb<id>``). Posters from an optional folder by TMDB id."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from ..records import Dataset, Movie
+from ._common import clean_str, to_float, year_of
+from ._csv import PosterFolder, csv_rows, names_of, parse_list
+
+REQUIRED = {"id", "title", "genres"}
+
+
+def read_tmdb5000(path: Path, posters: Path | None = None) -> Dataset:
+    skipped, issues = Counter(), Counter()
+    folder = PosterFolder(posters)
+    movies, seen = [], set()
+    for row in csv_rows(path, REQUIRED, skipped):
+        m = _movie(row, folder, skipped, issues)
+        if m is None:
+            continue
+        if m.key in seen:
+            skipped["duplicate key"] += 1
+            continue
+        seen.add(m.key)
+        movies.append(m)
+    return Dataset(movies, str(path), folder.root, skipped, issues)
+
+
+def _movie(row: dict, folder: PosterFolder, skipped: Counter, issues: Counter) -> Movie | None:
+    raw_id = row["id"].strip()
+    if not raw_id.isdigit():
+        skipped["malformed id"] += 1
+        return None
+    tmdb = int(raw_id)
+    parsed = {}
+    for col in ("genres", "production_companies", "keywords", "production_countries"):
+        if col not in row:
+            parsed[col] = None
+            continue
+        try:
+            parsed[col] = names_of(parse_list(row[col], python=False))
+        except ValueError:
+            if col in ("genres", "production_companies"):
+                skipped[f"bad {col}"] += 1
+                return None
+            parsed[col] = None
+            issues[f"bad {col}"] += 1
+    poster, why = folder.find(str(tmdb), clean_str(row.get("poster_path")))
+    if why:
+        issues[why] += 1
+    countries = parsed["production_countries"]
+    return Movie(
+        key=f"tmdb{tmdb}", title=clean_str(row.get("title")), overview=clean_str(row.get("overview")),
+        companies=parsed["production_companies"], genres=parsed["genres"] or (), poster=poster, tmdb_id=tmdb,
+        year=year_of(row.get("release_date")), runtime=to_float(row.get("runtime")) or None,
+        language=clean_str(row.get("original_language")), country=countries[0] if countries else None,
+        keywords=parsed["keywords"],
+    )
