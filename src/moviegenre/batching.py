@@ -1,0 +1,74 @@
+"""Micro-batching: requests that arrive while the model is busy are predicted together.
+
+On 2 CPU cores one forward pass over 8 movies costs far less than 8 passes over 1, so under
+concurrent load the service drains everything queued into a single ``predict_details`` call.
+A lone request is never held back waiting for company (no fixed delay), so single-request
+latency stays that of one forward pass. One worker thread runs the model: torch/onnxruntime
+already use every core inside an op, and two models running at once would only fight over them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+
+class MicroBatcher:
+    """``await batcher.submit(items)`` → ``fn(items)`` results, batched with other callers.
+
+    ``fn`` takes a list and returns a list of the same length (here: movies → prediction dicts).
+    """
+
+    def __init__(self, fn: Callable[[list], Sequence], max_batch: int = 32):
+        self.fn = fn
+        self.max_batch = max_batch
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moviegenre-model")
+        self._queue: asyncio.Queue | None = None
+        self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def submit(self, items: list) -> list:
+        self._ensure_worker()
+        future = asyncio.get_running_loop().create_future()
+        await self._queue.put((items, future))
+        return await future
+
+    def _ensure_worker(self) -> None:
+        # the queue and worker belong to one event loop; a new loop (test clients) gets new ones
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._task is None or self._task.done():
+            self._loop = loop
+            self._queue = asyncio.Queue()
+            self._task = loop.create_task(self._worker())
+
+    async def _worker(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            jobs = [await self._queue.get()]
+            size = len(jobs[0][0])
+            while size < self.max_batch and not self._queue.empty():
+                job = self._queue.get_nowait()
+                jobs.append(job)
+                size += len(job[0])
+            jobs = [(items, fut) for items, fut in jobs if not fut.cancelled()]  # timed-out callers
+            if not jobs:
+                continue
+            flat = [item for items, _ in jobs for item in items]
+            try:
+                results = await loop.run_in_executor(self._executor, self.fn, flat)
+            except Exception as e:  # noqa: BLE001 - handed to every waiting caller, not swallowed
+                for _, fut in jobs:
+                    if not fut.done():
+                        fut.set_exception(e)
+                continue
+            start = 0
+            for items, fut in jobs:
+                if not fut.done():
+                    fut.set_result(list(results[start:start + len(items)]))
+                start += len(items)
+
+    def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,46 @@
+"""Locating the model shipped inside the package: ``src/moviegenre/pretrained/<name>/``.
+
+The shipped folder holds only readable JSON and ``model.safetensors`` (≤ 10 MB); the pretrained
+encoders it names come from their own PyPI packages, so nothing is downloaded at run time.
+``scripts/train-pretrained`` is the one command that rebuilds it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import ModelError
+
+DEFAULT_MODEL = "all-late"
+PRETRAINED_ROOT = Path(__file__).resolve().parent / "pretrained"
+
+
+def available() -> list[str]:
+    """Names of the shipped models (folders with a ``config.json``)."""
+    if not PRETRAINED_ROOT.is_dir():
+        return []
+    return sorted(p.name for p in PRETRAINED_ROOT.iterdir() if (p / "config.json").is_file())
+
+
+def pretrained_dir(name: str = DEFAULT_MODEL) -> Path:
+    """The folder of the shipped model ``name``; ``ModelError`` when it is not in this install."""
+    path = PRETRAINED_ROOT / name
+    if not (path / "config.json").is_file():
+        have = available()
+        hint = f"shipped models: {', '.join(have)}" if have else "no model is shipped in this install"
+        raise ModelError(f"no shipped model {name!r} ({hint}); pass --model DIR or run scripts/train-pretrained")
+    return path
+
+
+def resolve_model_dir(model: str | Path | None) -> Path:
+    """``None`` → the default shipped model; a shipped name → its folder; otherwise a folder path."""
+    if model is None or str(model) == "":
+        return pretrained_dir(DEFAULT_MODEL)
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelError(f"{path} is not a model folder (no config.json)")
+        return path
+    if str(model) in available():
+        return pretrained_dir(str(model))
+    raise ModelError(f"model folder not found: {model}")

@@ -1,0 +1,93 @@
+// The page's only script: send the form to POST /predict (multipart) and draw the answer as bars.
+"use strict";
+
+const form = document.getElementById("movie-form");
+const statusLine = document.getElementById("status");
+const button = document.getElementById("submit");
+const posterInput = document.getElementById("poster");
+const preview = document.getElementById("poster-preview");
+
+function setStatus(text, isError) {
+  statusLine.textContent = text;
+  statusLine.className = isError ? "error" : "";
+}
+
+// One bar: name, a filled track, the value as a percentage. Built with DOM calls (no innerHTML)
+// so text typed by the user can never become markup.
+function bar(name, value, highlighted) {
+  const row = document.createElement("div");
+  row.className = "bar" + (highlighted ? " predicted" : "");
+  row.dataset.name = name;
+  const label = document.createElement("span");
+  label.className = "name";
+  label.textContent = name;
+  const track = document.createElement("span");
+  track.className = "track";
+  const fill = document.createElement("span");
+  fill.className = "fill";
+  fill.style.display = "block";
+  fill.style.width = (Math.max(0, Math.min(1, value)) * 100).toFixed(1) + "%";
+  track.appendChild(fill);
+  const pct = document.createElement("span");
+  pct.className = "value";
+  pct.textContent = (value * 100).toFixed(0) + "%";
+  row.append(label, track, pct);
+  return row;
+}
+
+function render(result) {
+  const predicted = new Set(result.genres);
+  const genreBars = document.getElementById("genre-bars");
+  genreBars.replaceChildren(
+    ...Object.entries(result.scores)
+      .sort((a, b) => b[1] - a[1])
+      .map(([genre, p]) => bar(genre, p, predicted.has(genre))));
+  document.getElementById("predicted").textContent =
+    result.genres.length ? "Predicted: " + result.genres.join(", ") : "No genre passes its threshold.";
+  const weightsSection = document.getElementById("weights-section");
+  if (result.weights) {
+    document.getElementById("weight-bars").replaceChildren(
+      ...Object.entries(result.weights).map(([input, w]) => bar(input, w, false)));
+    weightsSection.hidden = false;
+  } else {
+    weightsSection.hidden = true;
+  }
+  document.getElementById("results").hidden = false;
+}
+
+posterInput.addEventListener("change", () => {
+  const file = posterInput.files[0];
+  if (file) {
+    preview.src = URL.createObjectURL(file);
+    preview.hidden = false;
+  } else {
+    preview.hidden = true;
+  }
+});
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const data = new FormData(form);
+  if (!posterInput.files.length) data.delete("poster");
+  button.disabled = true;
+  setStatus("Predicting…", false);
+  try {
+    const response = await fetch("/predict", { method: "POST", body: data });
+    const body = await response.json().catch(() => ({ detail: response.statusText }));
+    if (!response.ok) {
+      setStatus("Error " + response.status + ": " + (body.detail || "request failed"), true);
+      return;
+    }
+    render(body);
+    setStatus("", false);
+  } catch (err) {
+    setStatus("Could not reach the service: " + err, true);
+  } finally {
+    button.disabled = false;
+  }
+});
+
+fetch("/health").then((r) => r.json()).then((h) => {
+  document.getElementById("model-info").textContent =
+    "model " + h.model + " · inputs: " + h.inputs.join(", ") + " · v" + h.version;
+}).catch(() => {});

@@ -1,0 +1,80 @@
+"""End to end in headless Debian chromium: type a movie, upload a poster, see genre bars."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from serving_helpers import FakeClassifier
+
+from conftest import make_poster
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")]
+
+
+@pytest.fixture
+def server_url():
+    """The service on a free loopback port, in a thread, for the test's duration."""
+    import uvicorn
+
+    from moviegenre.service import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(classifier=FakeClassifier()), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the service did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_page_predicts_from_typed_movie_and_uploaded_poster(server_url, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    poster = make_poster(tmp_path / "poster.jpg", (20, 10, 10))
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.goto(server_url + "/", wait_until="domcontentloaded")
+            page.fill("#title", "The Ghost of Harrow Lane")
+            page.fill("#overview", "A funny family moves into a house where a ghost plays pranks.")
+            page.fill("#companies", "Nightlight Films; Tiny Lantern")
+            page.set_input_files("#poster", str(poster))
+            page.click("#submit")
+            page.wait_for_selector("#genre-bars .bar", timeout=15_000)
+
+            bars = page.locator("#genre-bars .bar")
+            assert bars.count() == len(FakeClassifier.genres_)
+            predicted = page.locator("#genre-bars .bar.predicted").evaluate_all("els => els.map(e => e.dataset.name)")
+            assert set(predicted) == {"Comedy", "Drama", "Horror"}
+            width = page.locator('#genre-bars .bar[data-name="Horror"] .fill').evaluate("e => e.style.width")
+            assert float(width.rstrip("%")) == pytest.approx(90)
+            weights = page.locator("#weight-bars .bar").evaluate_all("els => els.map(e => e.dataset.name)")
+            assert "poster" in weights
+            assert page.locator("#status").inner_text() == ""
+
+            # a bad upload shows the service's message instead of bars breaking
+            bad = tmp_path / "notes.txt"
+            bad.write_text("not a picture")
+            page.set_input_files("#poster", str(bad))
+            page.click("#submit")
+            page.wait_for_selector("#status.error", timeout=15_000)
+            assert "400" in page.locator("#status").inner_text()
+        finally:
+            browser.close()
