@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import itertools
 import json
 import logging
@@ -108,7 +109,7 @@ def create_app(model_dir: str | Path | None = None, *, classifier=None,
         model_dir = resolve_model_dir(model_dir)
         classifier = GenreClassifier.load(model_dir)
     model_name = Path(model_dir).name if model_dir else type(classifier).__name__
-    batcher = MicroBatcher(classifier.predict_details, max_batch=limits.max_batch)
+    batcher = MicroBatcher(_uncached(classifier.predict_details), max_batch=limits.max_batch)
     counter = itertools.count()
 
     @asynccontextmanager
@@ -187,6 +188,18 @@ def create_app(model_dir: str | Path | None = None, *, classifier=None,
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     log.info("serving model %s (%d genres, inputs %s)", model_name, len(classifier.genres_), classifier.inputs_)
     return app
+
+
+def _uncached(predict_details):
+    """Requests skip the on-disk feature cache: one shard a request would pile up on disk, and
+    a user's upload is rarely seen twice."""
+    import inspect
+
+    try:
+        takes_cache = "cache" in inspect.signature(predict_details).parameters
+    except (TypeError, ValueError):
+        takes_cache = False
+    return functools.partial(predict_details, cache=False) if takes_cache else predict_details
 
 
 def _parse_json(body: bytes, model: type[BaseModel]) -> BaseModel:
