@@ -50,7 +50,7 @@ class Movie:
         return self.poster_bytes is not None or self.poster is not None
 
 
-METADATA_FIELDS = ("year", "runtime", "language", "country", "director", "cast", "keywords")
+METADATA_FIELDS = ("year", "runtime", "language", "country", "director", "writer", "cast", "keywords")
 
 
 @dataclass

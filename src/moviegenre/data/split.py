@@ -136,3 +136,18 @@ def make_split(dataset: Dataset, seed: int = 0, fractions=(0.7, 0.15, 0.15), min
     vocab = GenreVocabulary(min_genre_count).fit([movies[i] for i in train])
     return Split(**part_keys, seed=seed, fractions=fr, min_genre_count=min_genre_count, dropped_genres=dropped,
                  genres=vocab.genres_, source=Path(dataset.source).name if dataset.source else "")
+
+
+def split_report(split: Split, dataset: Dataset, min_movies: int = 10) -> dict:
+    """Sizes, per-part genre counts, and the genres with ≥ ``min_movies`` movies absent from a part."""
+    from collections import Counter
+
+    parts = dict(zip(PARTS, split.apply(dataset), strict=True))
+    counts = {p: Counter(g for m in ds for g in m.genres) for p, ds in parts.items()}
+    total = sum(counts.values(), Counter())
+    missing = {g: [p for p in PARTS if not counts[p][g]] for g, c in total.items()
+               if c >= min_movies and g not in split.dropped_genres}
+    return {"sizes": {p: len(ds) for p, ds in parts.items()}, "seed": split.seed,
+            "dropped_genres": split.dropped_genres, "genres": split.genres,
+            "per_genre": {g: {p: counts[p][g] for p in PARTS} for g in sorted(total)},
+            "genres_missing_from_a_part": {g: ps for g, ps in sorted(missing.items()) if ps}}
