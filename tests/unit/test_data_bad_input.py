@@ -142,3 +142,18 @@ def test_sqlite_that_is_not_the_table(tmp_path):
     with pytest.raises(DataError) as e:
         read_movies(db)
     one_line(e)
+
+
+def test_nul_bytes_in_csv_are_dropped(tmp_path):
+    path = write_csv(tmp_path / "movies_metadata.csv", MM_HEADER, [mm_row(0), mm_row(1, title="Bad\x00Title")])
+    ds = read_movies(path)
+    assert len(ds) == 2 and ds[1].title == "BadTitle"
+
+
+def test_binary_file_is_a_clear_error(tmp_path):
+    from conftest import make_poster
+
+    poster = make_poster(tmp_path / "p.jpg")
+    with pytest.raises(DataError) as e:
+        read_movies(poster)
+    assert "format" in one_line(e)

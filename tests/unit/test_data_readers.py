@@ -133,3 +133,10 @@ def test_default_company_suffixes_are_glued():
 
     assert split_list("Acme, Inc., Foo Films") == ("Acme, Inc.", "Foo Films")
     assert split_list("") is None and split_list(None) is None
+
+
+def test_jsonl_with_separate_poster_folder(tmp_path):
+    make_poster(tmp_path / "elsewhere" / "posters" / "tt1000000.jpg")
+    path = write_jsonl(tmp_path / "d" / "m.jsonl", [jsonl_row(0)])
+    assert read_movies(path)[0].poster is None
+    assert read_movies(path, posters=tmp_path / "elsewhere")[0].poster.endswith("tt1000000.jpg")

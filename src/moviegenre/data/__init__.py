@@ -69,7 +69,7 @@ def read_movies(source: str | Path, format: str | None = None, posters: str | Pa
     if fmt == "jsonl":
         from .jsonl import read_jsonl
 
-        return read_jsonl(path)
+        return read_jsonl(path, poster_dir)
     if fmt == "movies_metadata":
         from .movies_metadata import read_movies_metadata
 

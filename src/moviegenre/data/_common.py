@@ -69,7 +69,7 @@ def clean_str(v) -> str | None:
     """Stripped text, or None for missing / blank / NaN."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
-    s = str(v).strip()
+    s = str(v).replace("\x00", "").strip()  # NUL bytes break downstream tokenisers and terminals
     return s or None
 
 

@@ -54,10 +54,10 @@ def movie_from_obj(obj: dict, poster_root: Path | None, issues: Counter) -> Movi
     )
 
 
-def read_jsonl(path: Path) -> Dataset:
-    """Read a JSONL file; posters resolve against the file's folder."""
+def read_jsonl(path: Path, posters: Path | None = None) -> Dataset:
+    """Read a JSONL file; posters resolve against ``posters`` or else the file's folder."""
     text = read_text(path)
-    root = path.parent.resolve()
+    root = (posters or path.parent).resolve()
     movies, seen = [], set()
     skipped, issues = Counter(), Counter()
     for n, line in enumerate(text.splitlines(), 1):
