@@ -60,7 +60,7 @@ def test_faults_end_valid_each_downloaded_once(tmp_path):
             assert f.read_bytes() == fake.images[paths[i]], i
             assert fake.served[img(paths[i])] == 1, f"movie {i} downloaded {fake.served[img(paths[i])]} times"
             assert fake.counts[img(paths[i])] == 1 + len(transient.get(i, [])), i
-        assert dict(summary.failed) == {"not found (404)": 2, "no poster on TMDB": 1, "not an image": 1,
+        assert dict(summary.failed) == {"not found (404)": 1, "movie not on TMDB (404)": 1, "no poster on TMDB": 1, "not an image": 1,
                                         "too large": 1}
         assert not any((out / f"{i}.jpg").exists() for i in (8, 10, 11, 12, 13))
         assert not list(out.glob(".*.part"))

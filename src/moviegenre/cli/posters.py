@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -51,6 +52,7 @@ def download(
     from ..download.redact import redact
 
     setup_logging(verbose)
+    logging.getLogger("httpcore").setLevel(logging.INFO)  # its DEBUG trace is socket-level noise
     key = api_key or os.environ.get("TMDB_API_KEY") or None
     jobs, skipped = read_jobs(data, limit=limit)
     if not jobs:
@@ -66,7 +68,7 @@ def download(
         progress=progress,
     )
     console.print(f"{len(jobs):,} movies from {data.name} ({need_api:,} need an API lookup)"
-                  + (f"; rows skipped: {dict(skipped)}" if skipped else ""))
+                  + ("; " + ", ".join(f"{n:,} rows {r}" for r, n in skipped.items()) if skipped else ""))
     summary = download_posters(jobs, cfg)
     report = summary.to_dict() | {"rows_skipped": dict(skipped), "failures_log": str(cfg.failures_file)}
     if json_summary:

@@ -77,6 +77,8 @@ class TMDBClient:
             body = await self._get(self.api_url(tmdb_id), params=params, headers=headers, limit=2**20)
         except FetchError as e:
             e.fatal = e.status == 401  # a rejected key fails every movie: stop the run instead
+            if e.status == 404:
+                e.reason = "movie not on TMDB (404)"
             raise
         try:
             data = json.loads(body)
