@@ -160,3 +160,33 @@ def test_read_jobs_on_the_kaggle_sample(shared_data):
     jobs, skipped = read_jobs(shared_data / "raw" / "movies_metadata_sample.csv")
     assert len(jobs) > 2000 and sum(j.poster_path is not None for j in jobs) > 0.99 * len(jobs)
     assert all(j.tmdb_id > 0 for j in jobs)
+
+
+def test_to_jsonl_bridges_csv_and_posters(tmp_path):
+    """movies_metadata.csv + downloaded folder → JSONL that read_movies reads back with every poster."""
+    from conftest import make_poster
+
+    from moviegenre.data import read_movies
+    from moviegenre.download.export import export_jsonl
+
+    f = tmp_path / "movies_metadata.csv"
+    with f.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "imdb_id", "title", "overview", "genres", "production_companies", "poster_path"])
+        w.writerow(["11", "tt0000011", "Made Up One", "A cat learns to juggle.", "[{'id': 35, 'name': 'Comedy'}]",
+                    "[{'name': 'Pretend Pictures', 'id': 1}]", "/aaa.jpg"])
+        w.writerow(["12", "tt0000012", "Made Up Two", "Rain falls on a town.", "[{'id': 18, 'name': 'Drama'}]",
+                    "[]", "/bbb.jpg"])
+        w.writerow(["2001-01-01", "x", "shifted", "", "[]", "[]", ""])
+    make_poster(tmp_path / "posters" / "11.jpg")
+    out = tmp_path / "movies.jsonl"
+    counts = export_jsonl(f, tmp_path / "posters", out)
+    assert counts["movies"] == 2 and counts["with poster"] == 1 and counts["rows_skipped"] == {"malformed id": 1}
+    ds = read_movies(out)
+    by_key = {m.key: m for m in ds}
+    assert by_key["tt0000011"].poster == str((tmp_path / "posters" / "11.jpg").resolve())
+    assert by_key["tt0000011"].companies == ("Pretend Pictures",) and by_key["tt0000012"].companies == ()
+    assert by_key["tt0000012"].poster is None
+    assert export_jsonl(f, tmp_path / "posters", out, require_poster=True)["movies"] == 1
+    with pytest.raises(Exception, match="must be inside"):
+        export_jsonl(f, tmp_path / "posters", tmp_path / "elsewhere" / "m.jsonl")

@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
     """Add the ``posters`` command group to the main app."""
     posters = typer.Typer(help="Get poster images (TMDB downloader).", no_args_is_help=True)
     posters.command("download")(download)
+    posters.command("to-jsonl")(to_jsonl)
     app.add_typer(posters, name="posters")
 
 
@@ -95,3 +96,23 @@ def _print_summary(report: dict, key: str | None) -> None:
     console.print(table)
     if report["failed"]:
         console.print(f"failures: {redact(report['failures_log'], key)}")
+
+
+def to_jsonl(
+    data: str = typer.Option(..., "--data", help="movies_metadata.csv, tmdb_5000_movies.csv or JSONL."),
+    posters_dir: Path = typer.Option(..., "--posters", help="Poster folder (from `posters download`); must be "
+                                     "inside the folder of --out."),
+    out: Path = typer.Option(..., "--out", help="JSONL file to write (poster paths relative to its folder)."),
+    format: str | None = typer.Option(None, "--format", help="Override format detection of --data."),
+    require_poster: bool = typer.Option(False, "--require-poster", help="Leave out movies without a poster."),
+) -> None:
+    """Write --data as JSONL in the project's schema, with posters from --posters: every command reads it."""
+    from ..download.export import export_jsonl
+
+    setup_logging(False)
+    counts = export_jsonl(data, posters_dir, out, format, require_poster)
+    console.print(f"wrote {counts['movies']:,} movies to {out} "
+                  f"({counts.get('with poster', 0):,} with a poster)")
+    for key in ("rows_skipped", "issues"):
+        if counts[key]:
+            console.print(f"  {key.replace('_', ' ')}: " + ", ".join(f"{r} {n:,}" for r, n in counts[key].items()))
