@@ -102,7 +102,11 @@ def _check_fractions(fractions) -> tuple[float, float, float]:
 
 def _stratified(y: np.ndarray, size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices (rest, part) with ``part`` ≈ ``size`` of the rows, stratified on the labels."""
-    from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
+    try:
+        from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
+    except ImportError:
+        raise DataError("splitting needs the iterative-stratification package: "
+                        "pip install 'moviegenre[train]'") from None
 
     n = len(y)
     if size <= 0:
