@@ -49,12 +49,24 @@ def download(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging (retries; the key stays hidden)."),
 ) -> None:
     """Download the posters of every movie in --data into --out: resumable, rate limited, validated."""
+    try:
+        import httpx  # noqa: F401  (only to fail early with an actionable message)
+    except ImportError:
+        from ..errors import MovieGenreError
+
+        raise MovieGenreError('the downloader needs httpx: pip install "moviegenre[download]"') from None
     from ..download import DownloadConfig, DownloadError, download_posters, read_jobs
     from ..download.redact import redact
 
     setup_logging(verbose)
     logging.getLogger("httpcore").setLevel(logging.INFO)  # its DEBUG trace is socket-level noise
     key = api_key or os.environ.get("TMDB_API_KEY") or None
+    cfg = DownloadConfig(
+        out_dir=out, api_key=key, size=size, api_base_url=api_base_url, image_base_url=image_base_url,
+        rate=rate, concurrency=concurrency, retries=retries, timeout=timeout, backoff_base=backoff,
+        max_bytes=int(max_mb * 2**20), verify_existing=not trust_existing, failures_path=failures,
+        progress=progress,
+    )
     jobs, skipped = read_jobs(data, limit=limit)
     if not jobs:
         raise DownloadError(f"{data}: no movies with a usable TMDB id")
@@ -62,15 +74,14 @@ def download(
     if need_api and not key:
         console.print(f"[yellow]warning:[/] {need_api:,} movies have no poster_path and no API key is set "
                       "(--api-key or TMDB_API_KEY); they will fail with 'no API key'.")
-    cfg = DownloadConfig(
-        out_dir=out, api_key=key, size=size, api_base_url=api_base_url, image_base_url=image_base_url,
-        rate=rate, concurrency=concurrency, retries=retries, timeout=timeout, backoff_base=backoff,
-        max_bytes=int(max_mb * 2**20), verify_existing=not trust_existing, failures_path=failures,
-        progress=progress,
-    )
     console.print(f"{len(jobs):,} movies from {data.name} ({need_api:,} need an API lookup)"
                   + ("; " + ", ".join(f"{n:,} rows {r}" for r, n in skipped.items()) if skipped else ""))
-    summary = download_posters(jobs, cfg)
+    try:
+        summary = download_posters(jobs, cfg)
+    except KeyboardInterrupt:
+        # finished posters are already in place (atomic renames): the same command picks up from here
+        console.print("interrupted — run the same command again to resume")
+        raise typer.Exit(130) from None
     report = summary.to_dict() | {"rows_skipped": dict(skipped), "failures_log": str(cfg.failures_file)}
     if json_summary:
         print(redact(json.dumps(report), key))
