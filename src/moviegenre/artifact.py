@@ -1,0 +1,195 @@
+"""The model folder: readable JSON beside weights-only safetensors. Never pickle.
+
+```
+config.json        format_version, the full ClassifierConfig, inputs, encoder names/versions/dims
+labels.json        ordered genres, per-genre thresholds, the genre vocabulary
+vocab.json         fitted encoder state per input (companies vocabulary, TF-IDF vocabulary, scalers)
+model.safetensors  the network's tensors (weights and normalisation buffers) only
+metrics.json       the validation report at save time (plus any extra reports, e.g. test)
+meta.json          created_at, library versions, training data summary, training history
+```
+
+The folder is written to a temporary sibling and swapped in, so a crash never leaves half a
+model. ``read_folder`` refuses a folder of another format version with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelError
+
+FORMAT_VERSION = 1
+FILES = ("config.json", "labels.json", "vocab.json", "model.safetensors", "metrics.json", "meta.json")
+REQUIRED = ("config.json", "labels.json", "vocab.json", "model.safetensors")
+
+
+def jsonable(x):
+    """numpy scalars/arrays → Python; NaN/inf → None (JSON has neither)."""
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return jsonable(x.tolist())
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _dump(obj) -> str:
+    return json.dumps(jsonable(obj), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def write_folder(folder: str | Path, docs: dict[str, dict], tensors: dict) -> Path:
+    """Write ``docs`` (file name → JSON object) and ``tensors`` (name → torch tensor) as a model folder.
+
+    Everything goes to a temporary sibling first; then the old folder (if any) is moved aside and
+    the new one renamed into place, so readers see either the old model or the new one.
+    """
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    try:
+        for name, obj in docs.items():
+            (tmp / name).write_text(_dump(obj), encoding="utf-8")
+        tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+        save_file(tensors, str(tmp / "model.safetensors"), metadata={"format_version": str(FORMAT_VERSION)})
+        old = None
+        if folder.exists():
+            if not folder.is_dir():
+                raise ModelError(f"{folder} exists and is not a folder")
+            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(folder, old)
+        os.replace(tmp, folder)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ModelError(f"{path} is not valid JSON ({e.msg} at line {e.lineno})") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"{path}: expected a JSON object")
+    return data
+
+
+def read_folder(folder: str | Path) -> tuple[dict[str, dict], dict]:
+    """``(docs, tensors)`` of a model folder, after checking it is complete and of our format version."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ModelError(f"model folder not found: {folder}")
+    missing = [f for f in REQUIRED if not (folder / f).is_file()]
+    if missing:
+        raise ModelError(f"{folder} is not a complete model folder (missing {', '.join(missing)})")
+    docs = {f: _read_json(folder / f) for f in FILES if f.endswith(".json") and (folder / f).is_file()}
+    version = docs["config.json"].get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelError(f"{folder} was written in model format version {version}; this moviegenre reads "
+                         f"version {FORMAT_VERSION} only: retrain it with this version (moviegenre train)")
+    try:
+        tensors = load_file(str(folder / "model.safetensors"))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise ModelError(f"{folder}/model.safetensors cannot be read: {e}") from None
+    return docs, tensors
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that matter for reproducing a model."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("moviegenre", "torch", "numpy", "scikit-learn", "safetensors", "sentence-transformers"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def save_classifier(clf, folder, *, extra_metrics: dict | None = None) -> Path:
+    """The folder of a fitted ``GenreClassifier`` (JSON + safetensors)."""
+    from datetime import UTC, datetime
+
+    encoders = {n: {"name": e.name, "version": str(e.version), "dim": int(e.dim)} for n, e in clf.encoders_.items()}
+    docs = {
+        "config.json": {"format_version": FORMAT_VERSION, "config": clf.config.to_dict(), "inputs": clf.inputs_,
+                        "encoders": encoders, "n_genres": len(clf.genres_)},
+        "labels.json": {"genres": clf.genres_,
+                        "thresholds": {g: float(t) for g, t in zip(clf.genres_, clf.thresholds_, strict=True)},
+                        "vocabulary": clf.vocabulary_.to_dict()},
+        "vocab.json": {n: e.get_state() for n, e in clf.encoders_.items()},
+        "metrics.json": {"validation": getattr(clf, "val_report_", None), **(extra_metrics or {})},
+        "meta.json": {"format_version": FORMAT_VERSION,
+                      "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                      "versions": library_versions(), "training": getattr(clf, "training_summary_", {})},
+    }
+    return write_folder(folder, docs, clf.net_.state_dict())
+
+
+def load_classifier(cls, folder):
+    """Rebuild a ``cls`` (GenreClassifier) from ``folder``: config → encoders → network → weights."""
+    from .config import ClassifierConfig
+    from .data.labels import GenreVocabulary
+    from .encoders import build_encoder
+    from .model import GenreNet
+
+    docs, tensors = read_folder(folder)
+    conf, labels = docs["config.json"], docs["labels.json"]
+    try:
+        config = ClassifierConfig.from_dict(conf["config"])
+        genres = [str(g) for g in labels["genres"]]
+        thresholds = np.array([float(labels["thresholds"][g]) for g in genres], np.float32)
+        saved_encoders = conf["encoders"]
+    except (KeyError, TypeError, ValueError) as e:
+        raise ModelError(f"{folder}: config.json/labels.json incomplete or malformed ({e!r})") from None
+    clf = cls(config)
+    clf.genres_, clf.thresholds_, clf.inputs_ = genres, thresholds, list(conf.get("inputs", config.inputs))
+    clf.vocabulary_ = GenreVocabulary.from_dict(labels.get("vocabulary") or {"genres": genres})
+    states = docs["vocab.json"]
+    clf.encoders_ = {}
+    for name in clf.inputs_:
+        enc = build_encoder(name, config.encoders)
+        want = saved_encoders.get(name, {})
+        if (want.get("name"), str(want.get("version"))) != (enc.name, str(enc.version)):
+            raise ModelError(f"{folder}: {name} was encoded with {want.get('name')}@{want.get('version')} but this "
+                             f"install has {enc.name}@{enc.version}; retrain the model")
+        enc.set_state(states.get(name, {}))
+        if not enc.dim:
+            enc.dim = int(want["dim"])  # pretrained encoders know their size only after loading a network
+        clf.encoders_[name] = enc
+    dims = [int(saved_encoders[n]["dim"]) for n in clf.inputs_]
+    clf.net_ = GenreNet(dims, len(genres), config.fusion, hidden_dim=config.hidden_dim,
+                        head_hidden_dim=config.head_hidden_dim, dropout=config.dropout,
+                        input_dropout=config.input_dropout, modality_dropout=config.modality_dropout)
+    try:
+        clf.net_.load_state_dict(tensors, strict=True)
+    except RuntimeError as e:
+        first = str(e).splitlines()[1].strip() if len(str(e).splitlines()) > 1 else str(e)
+        raise ModelError(f"{folder}/model.safetensors does not match config.json ({first})") from None
+    clf.net_.eval()
+    clf.val_report_ = docs.get("metrics.json", {}).get("validation")
+    clf.training_summary_ = docs.get("meta.json", {}).get("training", {})
+    return clf

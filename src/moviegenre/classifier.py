@@ -1,0 +1,207 @@
+"""``GenreClassifier``: the one object the CLI, the service and users talk to.
+
+scikit-learn verbs: ``fit(train, val)`` → self; ``predict_proba`` → ``float32 [N, G]`` (columns =
+``genres_``); ``predict`` → genre tuples; ``predict_details`` → genres, scores and per-input
+weights; ``evaluate`` → the metrics report; ``save(dir)`` / ``GenreClassifier.load(dir)``.
+Learned state ends in ``_``: ``genres_``, ``thresholds_``, ``inputs_``, ``encoders_``, ``net_``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+
+from .config import ClassifierConfig
+from .errors import DataError, ModelError
+from .records import Movie
+
+log = logging.getLogger(__name__)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return (1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))).astype(np.float32)
+
+
+class GenreClassifier:
+    """Multi-label genre classifier over any subset of overview, title, companies, poster, metadata.
+
+    ``GenreClassifier(config=None, **overrides)``: e.g. ``GenreClassifier(inputs=["overview"], fusion="gated")``.
+    """
+
+    def __init__(self, config: ClassifierConfig | None = None, **overrides):
+        config = config or ClassifierConfig()
+        if overrides:
+            config = ClassifierConfig.from_dict({**config.to_dict(), **overrides})
+        self.config = config
+
+    # -- fitting ---------------------------------------------------------------------------------------
+    def fit(self, train: Sequence[Movie], val: Sequence[Movie], *, progress: bool = False) -> GenreClassifier:
+        """Fit encoders (fitted ones on ``train`` only), the network on ``train``; early stopping and
+        per-genre thresholds on ``val``."""
+        from .data.labels import GenreVocabulary
+        from .model import FeatureSet, GenreNet
+        from .thresholds import tune_thresholds
+        from .training import train as train_net
+
+        cfg = self.config
+        train, val = list(train), list(val)
+        if not train:
+            raise DataError("no training movies")
+        if not val:
+            raise DataError("no validation movies: early stopping and thresholds need some")
+        self.vocabulary_ = GenreVocabulary(min_count=cfg.min_genre_count).fit(train)
+        self.genres_ = list(self.vocabulary_.genres_)
+        y_train, y_val = self.vocabulary_.transform(train), self.vocabulary_.transform(val)
+
+        self.inputs_ = list(cfg.inputs)
+        self.encoders_ = {}
+        for name in self.inputs_:
+            from .encoders import build_encoder
+
+            self.encoders_[name] = build_encoder(name, cfg.encoders).fit(train)
+        feats_train, present_train = self._features(train, progress=progress)
+        feats_val, present_val = self._features(val, progress=progress)
+        self._check_present(present_train, "training")
+
+        self.net_ = GenreNet([f.shape[1] for f in feats_train], len(self.genres_), cfg.fusion,
+                             hidden_dim=cfg.hidden_dim, head_hidden_dim=cfg.head_hidden_dim, dropout=cfg.dropout,
+                             input_dropout=cfg.input_dropout, modality_dropout=cfg.modality_dropout)
+        self.history_ = train_net(self.net_, FeatureSet(feats_train, present_train, y_train),
+                                  FeatureSet(feats_val, present_val, y_val), cfg, progress=progress)
+        proba_val = self._proba_from(FeatureSet(feats_val, present_val))[0]
+        self.thresholds_ = tune_thresholds(y_val, proba_val, objective=cfg.threshold_objective)
+        self.val_report_ = self._report(y_val, proba_val)
+        self.training_summary_ = {
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "train_movies": len(train), "val_movies": len(val),
+            "sources": sorted({getattr(d, "source", "") for d in (train, val) if getattr(d, "source", "")}),
+            "genre_counts": dict(self.vocabulary_.counts_), "dropped_genres": list(self.vocabulary_.dropped_),
+            "inputs_present_train": {n: int(present_train[:, m].sum()) for m, n in enumerate(self.inputs_)},
+            "history": {k: v for k, v in self.history_.items() if k != "history"},
+        }
+        log.info("fitted %s on %s: val micro-F1 %.3f", cfg.fusion, "+".join(self.inputs_),
+                 self.val_report_["micro_f1"])
+        return self
+
+    def _check_present(self, present: np.ndarray, part: str) -> None:
+        for m, name in enumerate(self.inputs_):
+            if not present[:, m].any():
+                raise DataError(f"no {part} movie has a usable {name}: drop it from --inputs")
+
+    # -- features --------------------------------------------------------------------------------------
+    def _features(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True):
+        """Per input ``float32 [N, D_m]`` and presence ``bool [N, M]``; unusable inputs are logged and masked."""
+        self._check_fitted()
+        feats, present = [], []
+        for name in self.inputs_:
+            enc = self.encoders_[name]
+            x, p = enc.encode(movies, progress=progress, cache=cache)
+            skipped = getattr(enc, "skipped", None)
+            if skipped:
+                log.warning("%s: %d movies without a usable %s (%s); predicted from the other inputs",
+                            enc.name, sum(skipped.values()), name, dict(skipped))
+            feats.append(np.asarray(x, dtype=np.float32))
+            present.append(np.asarray(p, dtype=bool))
+        present = np.stack(present, 1) if present else np.zeros((len(movies), 0), bool)
+        return feats, present
+
+    def _proba_from(self, data):
+        from .model import predict_outputs
+
+        logits, weights = predict_outputs(self.net_, data)
+        return _sigmoid(logits), weights
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "encoders_"):
+            raise ModelError("this GenreClassifier is not fitted yet: call fit(train, val) or load(dir)")
+
+    # -- inference -------------------------------------------------------------------------------------
+    def predict_proba(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True) -> np.ndarray:
+        """Probabilities ``float32 [N, G]``, columns = ``genres_``."""
+        return self._predict(movies, progress=progress, cache=cache)[0]
+
+    def _predict(self, movies, *, progress=False, cache=True):
+        from .model import FeatureSet
+
+        movies = list(movies)
+        if not movies:
+            self._check_fitted()
+            return np.zeros((0, len(self.genres_)), np.float32), None, np.zeros((0, len(self.inputs_)), bool)
+        feats, present = self._features(movies, progress=progress, cache=cache)
+        proba, weights = self._proba_from(FeatureSet(feats, present))
+        return proba, weights, present
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """0/1 decisions ``uint8 [N, G]`` from probabilities, with the tuned thresholds."""
+        from .thresholds import apply_thresholds
+
+        return apply_thresholds(proba, self.thresholds_, self.config.at_least_one)
+
+    def predict(self, movies: Sequence[Movie], **kw) -> list[tuple[str, ...]]:
+        """Genre tuples after the per-genre thresholds (most probable first)."""
+        return [d["genres"] for d in self.predict_details(movies, **kw)]
+
+    def predict_details(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True) -> list[dict]:
+        """Per movie ``{"genres": [...], "scores": {genre: p}, "weights": {input: w} | None}``.
+
+        ``weights``: how much each input counted for this movie (gated and late fusion; 0 for an
+        input the movie lacks); None for concat and sum, which cannot say.
+        """
+        proba, weights, present = self._predict(movies, progress=progress, cache=cache)
+        pred = self.decide(proba)
+        out = []
+        for i in range(len(proba)):
+            chosen = sorted(np.flatnonzero(pred[i]), key=lambda j: -proba[i, j])
+            out.append({
+                "genres": tuple(self.genres_[j] for j in chosen),
+                "scores": {g: float(proba[i, j]) for j, g in enumerate(self.genres_)},
+                "weights": None if weights is None else {
+                    n: float(weights[i, m]) if present[i, m] else 0.0 for m, n in enumerate(self.inputs_)},
+            })
+        return out
+
+    # -- evaluation ------------------------------------------------------------------------------------
+    def evaluate(self, movies: Sequence[Movie], *, bootstrap: int = 0, progress: bool = False) -> dict:
+        """The metrics report (``moviegenre.metrics.evaluate_predictions``) on labelled ``movies``."""
+        movies = list(movies)
+        if not movies:
+            raise DataError("no movies to evaluate")
+        self._check_fitted()
+        y = self.vocabulary_.transform(movies)
+        unknown = dict(self.vocabulary_.unknown_)
+        proba = self.predict_proba(movies, progress=progress)
+        report = self._report(y, proba, bootstrap=bootstrap)
+        report["n_unlabelled_movies"] = int(sum(1 for m in movies if not m.genres))
+        if unknown:
+            report["unknown_genres"] = unknown  # labels the model has no column for; not scored
+        return report
+
+    def _report(self, y: np.ndarray, proba: np.ndarray, bootstrap: int = 0) -> dict:
+        from .metrics import evaluate_predictions
+
+        report = evaluate_predictions(y, proba, self.decide(proba), self.genres_, bootstrap=bootstrap,
+                                      seed=self.config.seed)
+        report["thresholds"] = {g: float(t) for g, t in zip(self.genres_, self.thresholds_, strict=True)}
+        return report
+
+    # -- persistence -----------------------------------------------------------------------------------
+    def save(self, folder, *, extra_metrics: dict | None = None):
+        """Write the model folder (see ``moviegenre.artifact``); returns its path."""
+        from .artifact import save_classifier
+
+        self._check_fitted()
+        return save_classifier(self, folder, extra_metrics=extra_metrics)
+
+    @classmethod
+    def load(cls, folder) -> GenreClassifier:
+        """Rebuild a classifier from a folder written by ``save``; refuses other format versions."""
+        from .artifact import load_classifier
+
+        return load_classifier(cls, folder)
+
+    def __repr__(self) -> str:
+        fitted = f", {len(self.genres_)} genres" if hasattr(self, "genres_") else ", unfitted"
+        return f"GenreClassifier(inputs={self.config.inputs}, fusion={self.config.fusion!r}{fitted})"

@@ -1,0 +1,210 @@
+"""Training on feature tensors: AdamW, BCE (optionally class-weighted), early stopping on val micro-F1.
+
+Two procedures, chosen by the fusion:
+
+* ``train_end_to_end`` (concat / sum / gated): the whole ``GenreNet`` at once, minibatches,
+  modality dropout, best epoch by validation micro-F1.
+* ``train_late`` (late): each input's head alone (early-stopped on validation, per head); the same
+  heads again on K folds of the training set to get out-of-fold logits; the stacker (the
+  combiner's weights) fitted on those held-out logits, so it learns how far to trust each head
+  on movies that head has not seen.
+
+Inputs are a ``FeatureSet``: features ``[N, D_m]`` ×M, presence ``[N, M]`` bool, labels ``[N, G]`` uint8.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import random
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from .config import ClassifierConfig
+from .model import FeatureSet, GenreNet, predict_logits
+from .thresholds import tune_thresholds
+
+log = logging.getLogger(__name__)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Fix every random source training touches; returns the generator used for shuffling."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def pos_weight(y: np.ndarray, cap: float = 10.0) -> torch.Tensor:
+    """Per-genre BCE positive weight ``sqrt(neg / pos)``, capped: helps rare genres without drowning precision."""
+    pos = y.sum(0).astype(np.float64)
+    w = np.sqrt((len(y) - pos) / np.maximum(pos, 1.0))
+    return torch.from_numpy(np.clip(w, 1.0, cap).astype(np.float32))
+
+
+def micro_f1_tuned(y: np.ndarray, proba: np.ndarray) -> float:
+    """Micro-F1 after per-genre thresholds tuned on the same data: the early-stopping score."""
+    t = tune_thresholds(y, proba, objective="per_genre")
+    pred = proba >= t[None, :]
+    tp = float((pred & (y > 0)).sum())
+    denom = float(pred.sum() + (y > 0).sum())
+    return 2 * tp / denom if denom else 0.0
+
+
+def _batches(n: int, batch_size: int, gen: torch.Generator):
+    order = torch.randperm(n, generator=gen).numpy()
+    return [order[s:s + batch_size] for s in range(0, n, batch_size)]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
+
+
+def train_end_to_end(net: GenreNet, train: FeatureSet, val: FeatureSet, cfg: ClassifierConfig,
+                     progress: bool = False) -> dict:
+    """Train ``net`` in place; keep the epoch with the best validation micro-F1. Returns the history."""
+    from tqdm.auto import tqdm
+
+    gen = seed_everything(cfg.seed)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    pw = pos_weight(train.y) if cfg.class_weighted else None
+    best, best_state, since, history = -1.0, copy.deepcopy(net.state_dict()), 0, []
+    for epoch in tqdm(range(cfg.max_epochs), desc=f"train {cfg.fusion}", disable=not progress, leave=False):
+        net.train()
+        for idx in _batches(len(train), cfg.batch_size, gen):
+            xs, mask, y = train.tensors(idx)
+            logits, _ = net(xs, mask)
+            loss = F.binary_cross_entropy_with_logits(logits, y, pos_weight=pw)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        score = micro_f1_tuned(val.y, _sigmoid(predict_logits(net, val)))
+        history.append(score)
+        if score > best + 1e-6:
+            best, best_state, since = score, copy.deepcopy(net.state_dict()), 0
+        else:
+            since += 1
+            if since >= cfg.patience:
+                break
+    net.load_state_dict(best_state)
+    return {"val_micro_f1": best, "epochs": len(history), "history": history}
+
+
+def _fit_heads(net: GenreNet, train: FeatureSet, val: FeatureSet, cfg: ClassifierConfig, gen: torch.Generator,
+               pw: torch.Tensor | None, desc: str, progress: bool) -> list[float]:
+    """Train each late head on its own loss (rows where its input is present); restore each head's best epoch."""
+    from tqdm.auto import tqdm
+
+    heads = net.fusion.heads
+    n_heads = len(heads)
+    opt = torch.optim.AdamW(heads.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    best = [-1.0] * n_heads
+    best_state = [copy.deepcopy(h.state_dict()) for h in heads]
+    since = [0] * n_heads
+    vxs, vmask, _ = val.tensors()
+    for _ in tqdm(range(cfg.max_epochs), desc=desc, disable=not progress, leave=False):
+        heads.train()
+        for idx in _batches(len(train), cfg.batch_size, gen):
+            xs, mask, y = train.tensors(idx)
+            z = net.fusion.head_logits(net.normalise(xs, mask))  # [B, M, G]
+            m = mask.to(z.dtype)
+            per = F.binary_cross_entropy_with_logits(z, y.unsqueeze(1).expand_as(z), pos_weight=pw,
+                                                     reduction="none").mean(-1)  # [B, M]
+            loss = ((per * m).sum(0) / m.sum(0).clamp(min=1.0)).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        heads.eval()
+        with torch.no_grad():
+            vz = _sigmoid(net.fusion.head_logits(net.normalise(vxs, vmask)).numpy())
+        for k in range(n_heads):
+            rows = val.present[:, k]
+            score = micro_f1_tuned(val.y[rows], vz[rows, k]) if rows.any() else 0.0
+            if score > best[k] + 1e-6:
+                best[k], best_state[k], since[k] = score, copy.deepcopy(heads[k].state_dict()), 0
+            else:
+                since[k] += 1
+        if min(since) >= cfg.patience:
+            break
+    for h, state in zip(heads, best_state, strict=True):
+        h.load_state_dict(state)
+    return best
+
+
+@torch.no_grad()
+def _head_logits(net: GenreNet, data: FeatureSet) -> np.ndarray:
+    net.eval()
+    xs, mask, _ = data.tensors()
+    return net.fusion.head_logits(net.normalise(xs, mask)).numpy()
+
+
+def _fit_combiner(net: GenreNet, z: np.ndarray, mask: np.ndarray, y: np.ndarray, cfg: ClassifierConfig,
+                  pw: torch.Tensor | None, gen: torch.Generator, l2: float = 1e-3) -> None:
+    """Fit the stacker (w, c, b) on held-out head logits ``z [N, M, G]`` by L-BFGS, full batch.
+
+    A copy of the rows with inputs hidden at random (modality dropout) is added, so the bias
+    stays right for movies that lack an input the training movies all had.
+    """
+    fusion = net.fusion
+    zt, mt, yt = torch.from_numpy(z), torch.from_numpy(mask), torch.from_numpy(y.astype(np.float32))
+    if cfg.modality_dropout > 0 and mask.shape[1] > 1:
+        keep = torch.rand(mt.shape, generator=gen) >= max(cfg.modality_dropout, 0.25)
+        hidden = mt & keep
+        hidden = torch.where((~hidden.any(1) & mt.any(1)).unsqueeze(1), mt, hidden)
+        zt, mt, yt = torch.cat([zt, zt]), torch.cat([mt, hidden]), torch.cat([yt, yt])
+    params = [fusion.w, fusion.c, fusion.b]
+    w0 = fusion.w.detach().clone()
+    opt = torch.optim.LBFGS(params, lr=0.5, max_iter=300, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        logits, _ = fusion.combine(zt, mt)
+        loss = F.binary_cross_entropy_with_logits(logits, yt, pos_weight=pw)
+        loss = loss + l2 * (((fusion.w - w0) ** 2).mean() + (fusion.c ** 2).mean())
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+
+
+def train_late(net: GenreNet, train: FeatureSet, val: FeatureSet, cfg: ClassifierConfig,
+               progress: bool = False) -> dict:
+    """Late fusion: heads on all of train, heads on K folds → out-of-fold logits → stacker. In place."""
+    gen = seed_everything(cfg.seed)
+    pw = pos_weight(train.y) if cfg.class_weighted else None
+    init = copy.deepcopy(net.fusion.heads.state_dict())
+    head_scores = _fit_heads(net, train, val, cfg, gen, pw, "late heads", progress)
+    full_heads = copy.deepcopy(net.fusion.heads.state_dict())
+
+    n_folds = min(cfg.stack_folds, len(train))
+    if net.fusion.w.shape[0] > 1 and n_folds >= 2:
+        z = np.zeros((len(train), len(net.dims), net.n_genres), np.float32)
+        folds = np.arange(len(train)) % n_folds
+        folds = folds[np.random.default_rng(cfg.seed).permutation(len(train))]
+        for k in range(n_folds):
+            net.fusion.heads.load_state_dict(init)
+            _fit_heads(net, train.take(folds != k), val, cfg, gen, pw, f"fold {k + 1}/{n_folds}", progress)
+            z[folds == k] = _head_logits(net, train.take(folds == k))
+        net.fusion.heads.load_state_dict(full_heads)
+        _fit_combiner(net, z, train.present, train.y, cfg, pw, gen)
+    else:
+        # one input: nothing to stack; a per-genre scale and bias on its own held-out logits is not worth K fits
+        net.fusion.heads.load_state_dict(full_heads)
+    score = micro_f1_tuned(val.y, _sigmoid(predict_logits(net, val)))
+    return {"val_micro_f1": score, "head_val_micro_f1": head_scores}
+
+
+def train(net: GenreNet, train: FeatureSet, val: FeatureSet, cfg: ClassifierConfig, progress: bool = False) -> dict:
+    """Fit the normalisation on training features, then the procedure the fusion calls for."""
+    net.fit_norms(train.feats, train.present)
+    # these layers are tiny: one thread avoids the cost of waking others, and the machine is shared
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        if cfg.fusion == "late":
+            return train_late(net, train, val, cfg, progress)
+        return train_end_to_end(net, train, val, cfg, progress)
+    finally:
+        torch.set_num_threads(threads)
