@@ -121,6 +121,7 @@ class FeatureCache:
         final = self.dir / name
         tmp = self.dir / f".{name}.tmp"
         save_file(tensors, str(tmp), metadata={"reasons": json.dumps(reasons)})
+        os.chmod(tmp, 0o644)  # the cache is shared by everyone on the machine
         os.replace(tmp, final)  # the shard appears whole or not at all
         return final
 

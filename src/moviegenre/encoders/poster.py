@@ -24,18 +24,19 @@ log = logging.getLogger(__name__)
 LITE_DIM = 1280
 
 
-def load_pixels(data: bytes, size: int) -> np.ndarray:
-    """Image bytes → uint8 [size, size, 3]: RGB, squashed to a square (what the network was trained on)."""
+def load_pixels(data: bytes, size: tuple[int, int]) -> np.ndarray:
+    """Image bytes → uint8 [H, W, 3] RGB resized to ``size`` = (H, W)."""
     from PIL import Image
 
     img = open_image(data)
-    if img.size != (size, size):
-        img = img.resize((size, size), Image.BILINEAR, reducing_gap=None)
+    h, w = size
+    if img.size != (w, h):
+        img = img.resize((w, h), Image.BILINEAR)
     return np.asarray(img, dtype=np.uint8)
 
 
-def _prep_batch(batch: list[bytes], size: int):
-    """→ (uint8 [b, size, size, 3] of the good images, ok bool [b], {row: reason})."""
+def _prep_batch(batch: list[bytes], size: tuple[int, int]):
+    """→ (uint8 [b, H, W, 3] of the good images, ok bool [b], {row: reason})."""
     pixels, ok, reasons = [], np.zeros(len(batch), dtype=bool), {}
     for j, data in enumerate(batch):
         try:
@@ -43,7 +44,7 @@ def _prep_batch(batch: list[bytes], size: int):
             ok[j] = True
         except ImageError as e:
             reasons[j] = e.reason
-    arr = np.stack(pixels) if pixels else np.zeros((0, size, size, 3), np.uint8)
+    arr = np.stack(pixels) if pixels else np.zeros((0, *size, 3), np.uint8)
     return arr, ok, reasons
 
 
@@ -56,9 +57,9 @@ class PosterEncoder(Encoder):
     def __init__(self, config=None):
         super().__init__(config)
         self.variant = self.config.poster_model
-        self.size = int(getattr(self.config, "poster_size", 0) or 224)
+        self.size = (int(self.config.poster_size), int(self.config.poster_width or self.config.poster_size))
         self.name = f"poster-{self.variant}"
-        self.version = f"{self.size}.1"  # the input resolution changes the features
+        self.version = f"{self.size[0]}x{self.size[1]}.1"  # the input resolution changes the features
 
     def content(self, movie: Movie):
         if movie.poster_bytes is not None:

