@@ -11,7 +11,7 @@ import time
 
 # Aim a little under the configured rate: the limiter times the hand-off to httpx, and a few ms
 # of scheduling jitter between that and the wire must not push a measured window over the limit.
-SAFETY = 0.97
+SAFETY = 0.95
 
 
 class RateLimiter:
