@@ -190,3 +190,19 @@ def test_to_jsonl_bridges_csv_and_posters(tmp_path):
     assert export_jsonl(f, tmp_path / "posters", out, require_poster=True)["movies"] == 1
     with pytest.raises(Exception, match="must be inside"):
         export_jsonl(f, tmp_path / "posters", tmp_path / "elsewhere" / "m.jsonl")
+
+
+def test_full_disk_stops_the_run(tmp_path, monkeypatch):
+    import errno
+
+    import moviegenre.download.downloader as dl
+
+    def no_space(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(dl, "write_atomic", no_space)
+    with FakeTMDB(api_key=KEY) as fake:
+        jobs = [PosterJob(i, fake.add_movie(i)) for i in range(1, 20)]
+        summary = download_posters(jobs, config(fake, tmp_path, concurrency=2))
+    assert summary.aborted == "write failed: No space left on device"
+    assert summary.downloaded == 0 and summary.n_failed <= 2

@@ -87,7 +87,8 @@ def download(
         print(redact(json.dumps(report), key))
     _print_summary(report, key)
     if summary.aborted:
-        raise DownloadError(f"stopped early: {summary.aborted} — check the API key")
+        hint = "check the API key" if "401" in summary.aborted else "check the poster folder's disk"
+        raise DownloadError(f"stopped early: {summary.aborted} — {hint}")
 
 
 def _print_summary(report: dict, key: str | None) -> None:

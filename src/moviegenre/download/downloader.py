@@ -9,6 +9,7 @@ backoff and jitter, honouring ``Retry-After``); validate it with ``open_image``;
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import random
 import time
@@ -56,6 +57,7 @@ class DownloadConfig:
 
     def __post_init__(self):
         self.out_dir = Path(self.out_dir)
+        self.api_key = self.api_key.strip() if self.api_key and self.api_key.strip() else None
         if self.size not in POSTER_SIZES:
             raise DownloadError(f"unknown poster size {self.size!r}; choose from {', '.join(POSTER_SIZES)}")
         if not self.rate > 0 or self.concurrency < 1 or self.retries < 0 or not self.timeout > 0:
@@ -169,10 +171,15 @@ class _Run:
                 if fresh is None or fresh == path:
                     raise e from None
                 data = await self.fetch_valid_image(fresh)
-            await asyncio.to_thread(write_atomic, target, data)
+            try:
+                await asyncio.to_thread(write_atomic, target, data)
+            except OSError as e:
+                # a full or read-only disk fails every later movie too: stop instead of counting them all
+                raise FetchError("write failed", retryable=False, detail=e.strerror or type(e).__name__,
+                                 fatal=e.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES)) from None
         except FetchError as e:
             if e.fatal:
-                self.abort = self.abort or e.reason
+                self.abort = self.abort or (f"{e.reason}: {e.detail}" if e.detail else e.reason)
             self.record_failure(job, e)
             return
         self.summary.downloaded += 1
@@ -197,7 +204,10 @@ async def download_posters_async(jobs: Sequence[PosterJob], config: DownloadConf
     import httpx
 
     cfg = config
-    cfg.out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        cfg.out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DownloadError(f"cannot create the poster folder {cfg.out_dir}: {e.strerror}") from None
     remove_stale_parts(cfg.out_dir)
     limiter = RateLimiter(cfg.rate)
     own_http = http is None
