@@ -45,6 +45,9 @@ class Encoder:
         """Features float32 [n, D] for non-None ``contents``; plus ok bool [n] and {row: reason} of failures."""
         raise NotImplementedError
 
+    def _reset_counts(self) -> None:
+        self.skipped = Counter()
+
     def _hash_content(self, content) -> bytes:
         return content_key(content if isinstance(content, str | bytes) else repr(content))
 
@@ -77,7 +80,7 @@ class Encoder:
         n = len(movies)
         feats = np.zeros((n, self.dim), dtype=np.float32)
         present = np.zeros(n, dtype=bool)
-        self.skipped = Counter()
+        self._reset_counts()
         contents = [self.content(m) for m in movies]
         todo = [i for i, c in enumerate(contents) if c is not None]
         use_cache = cache and self.pretrained

@@ -9,8 +9,9 @@ are converted to RGB by ``moviegenre.data.images.open_image`` and used.
 
 from __future__ import annotations
 
+import io
 import logging
-from collections import deque
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -22,6 +23,17 @@ from .runtime import image_model
 
 log = logging.getLogger(__name__)
 LITE_DIM = 1280
+
+
+def source_mode(data: bytes) -> str | None:
+    """The stored mode ("RGB", "CMYK", "P", ...) from the header alone, or None if unreadable."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return img.mode
+    except Exception:  # open_image gives the real, countable reason
+        return None
 
 
 def load_pixels(data: bytes, size: tuple[int, int]) -> np.ndarray:
@@ -36,16 +48,20 @@ def load_pixels(data: bytes, size: tuple[int, int]) -> np.ndarray:
 
 
 def _prep_batch(batch: list[bytes], size: tuple[int, int]):
-    """→ (uint8 [b, H, W, 3] of the good images, ok bool [b], {row: reason})."""
-    pixels, ok, reasons = [], np.zeros(len(batch), dtype=bool), {}
+    """→ (uint8 [b, H, W, 3] of the good images, ok bool [b], {row: reason}, Counter of converted modes)."""
+    pixels, ok, reasons, modes = [], np.zeros(len(batch), dtype=bool), {}, Counter()
     for j, data in enumerate(batch):
         try:
             pixels.append(load_pixels(data, size))
             ok[j] = True
         except ImageError as e:
             reasons[j] = e.reason
+            continue
+        mode = source_mode(data)
+        if mode and mode != "RGB":
+            modes[mode] += 1
     arr = np.stack(pixels) if pixels else np.zeros((0, *size, 3), np.uint8)
-    return arr, ok, reasons
+    return arr, ok, reasons, modes
 
 
 class PosterEncoder(Encoder):
@@ -60,6 +76,13 @@ class PosterEncoder(Encoder):
         self.size = (int(self.config.poster_size), int(self.config.poster_width or self.config.poster_size))
         self.name = f"poster-{self.variant}"
         self.version = f"{self.size[0]}x{self.size[1]}.1"  # the input resolution changes the features
+        self.converted: Counter = Counter()
+
+    def _reset_counts(self) -> None:
+        super()._reset_counts()
+        # odd-but-usable images (CMYK, grayscale, palette, alpha, 16-bit) converted to RGB, by stored
+        # mode; counted when computed (a cache hit does not re-open the image)
+        self.converted: Counter = Counter()
 
     def content(self, movie: Movie):
         if movie.poster_bytes is not None:
@@ -97,7 +120,8 @@ class PosterEncoder(Encoder):
                     t = starts[nxt]
                     pending.append((t, pool.submit(_prep_batch, contents[t:t + bs], self.size)))
                     nxt += 1
-                pixels, good, why = fut.result()
+                pixels, good, why, modes = fut.result()
+                self.converted.update(modes)
                 rows = np.flatnonzero(good) + s
                 if len(rows):
                     feats[rows] = model.features(pixels)
