@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         backend: str = typer.Option("auto", help="auto (onnxruntime when installed) | torch | onnx."),
         batch_size: int = typer.Option(64, min=1, help="Movies per inference batch."),
         limit: int = typer.Option(0, min=0, help="Only the first N movies (0 = all)."),
+        as_json: bool = typer.Option(False, "--json", help="Also print the figures as JSON on stdout."),
         verbose: bool = typer.Option(False, "--verbose", "-v"),
     ) -> None:
         """Compute and cache features for each input; print movies/s per input.
@@ -33,6 +34,8 @@ def register(app: typer.Typer) -> None:
         is a cache read. Fitted encoders (tfidf, multihot, metadata) are fitted here on all the
         given movies only to report their size and speed; models fit them on training movies.
         """
+        import json
+        import logging
         import os
         import time
 
@@ -46,6 +49,9 @@ def register(app: typer.Typer) -> None:
         from .common import setup_logging
 
         setup_logging(verbose)
+        if not verbose:  # library chatter ("Loading SentenceTransformer model ...") hides the table
+            for name in ("sentence_transformers", "transformers", "moviegenre.encoders.base"):
+                logging.getLogger(name).setLevel(logging.WARNING)
         wanted = [i.strip() for i in inputs.split(",") if i.strip()]
         bad = [i for i in wanted if i not in INPUTS]
         if bad or not wanted:
@@ -61,6 +67,7 @@ def register(app: typer.Typer) -> None:
         table = Table(title=f"features (cache: {cfg.resolved_cache_dir()})")
         for col in ("input", "encoder", "dim", "present", "skipped", "seconds", "movies/s"):
             table.add_column(col, justify="right" if col not in ("input", "encoder") else "left")
+        report = {"movies": len(movies), "cache_dir": str(cfg.resolved_cache_dir()), "inputs": {}}
         for name in wanted:
             enc = build_encoder(name, cfg)
             t = time.perf_counter()
@@ -68,8 +75,14 @@ def register(app: typer.Typer) -> None:
                 enc.fit(movies)
             _, present = enc.encode(movies, progress=True, cache=True)
             dt = time.perf_counter() - t
+            report["inputs"][name] = {"encoder": enc.name, "version": enc.version, "dim": enc.dim,
+                                      "present": int(present.sum()), "skipped": dict(enc.skipped),
+                                      "seconds": round(dt, 3), "movies_per_s": round(len(movies) / max(dt, 1e-9), 1)}
             skipped = ", ".join(f"{r}: {n}" for r, n in enc.skipped.items()) or "-"
             table.add_row(name, f"{enc.name}@{enc.version}", str(enc.dim), f"{int(present.sum()):,}/{len(movies):,}",
                           skipped, f"{dt:.2f}", f"{len(movies) / max(dt, 1e-9):,.0f}")
         console.print(table)
-        console.print(f"total {time.perf_counter() - t0:.2f}s")
+        report["total_seconds"] = round(time.perf_counter() - t0, 3)
+        console.print(f"total {report['total_seconds']:.2f}s")
+        if as_json:
+            print(json.dumps(report, indent=2))
