@@ -35,3 +35,27 @@ class FakeClassifier:
             genres = [g for g, p in scores.items() if p >= 0.5] or [max(scores, key=scores.get)]
             out.append({"genres": genres, "scores": scores, "weights": weights})
         return out
+
+
+_TINY: dict = {}
+
+
+def tiny_model_dir():
+    """A real ``GenreClassifier`` (late fusion; TF-IDF text, multihot companies, Lite0 poster) trained
+    on synthetic movies, saved once per test process. Its features go to a private cache, so the
+    shared ~/.cache/moviegenre never sees synthetic movies."""
+    if "dir" not in _TINY:
+        import tempfile
+        from pathlib import Path
+
+        from conftest import make_movies
+        from moviegenre import GenreClassifier
+
+        root = Path(tempfile.mkdtemp(prefix="moviegenre-serving-"))
+        movies = make_movies(root, n=48, seed=3)
+        clf = GenreClassifier(inputs=["overview", "title", "companies", "poster"], fusion="late", max_epochs=4,
+                              encoders={"text_model": "tfidf", "cache_dir": str(root / "cache")})
+        clf.fit(movies[:36], movies[36:])
+        _TINY["dir"] = clf.save(root / "model")
+        _TINY["root"] = root
+    return _TINY["dir"]

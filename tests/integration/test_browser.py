@@ -19,17 +19,14 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")]
 
 
-@pytest.fixture
-def server_url():
-    """The service on a free loopback port, in a thread, for the test's duration."""
+def serve(app):
+    """Run ``app`` on a free loopback port in a thread; yields its URL."""
     import uvicorn
-
-    from moviegenre.service import create_app
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(classifier=FakeClassifier()), host="127.0.0.1", port=port,
+    config = uvicorn.Config(app, host="127.0.0.1", port=port,
                             log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -44,11 +41,31 @@ def server_url():
     thread.join(timeout=10)
 
 
+@pytest.fixture
+def server_url():
+    from moviegenre.service import create_app
+
+    yield from serve(create_app(classifier=FakeClassifier()))
+
+
+@pytest.fixture
+def real_server_url():
+    from serving_helpers import tiny_model_dir
+
+    from moviegenre.service import create_app
+
+    yield from serve(create_app(tiny_model_dir()))
+
+
+def launch(p):
+    return p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+
+
 def test_page_predicts_from_typed_movie_and_uploaded_poster(server_url, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     poster = make_poster(tmp_path / "poster.jpg", (20, 10, 10))
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        browser = launch(p)
         try:
             page = browser.new_page()
             page.goto(server_url + "/", wait_until="domcontentloaded")
@@ -76,5 +93,26 @@ def test_page_predicts_from_typed_movie_and_uploaded_poster(server_url, tmp_path
             page.click("#submit")
             page.wait_for_selector("#status.error", timeout=15_000)
             assert "400" in page.locator("#status").inner_text()
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+def test_page_with_a_real_saved_model(real_server_url, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    poster = make_poster(tmp_path / "poster.jpg", (230, 120, 170))
+    with sync_api.sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page()
+            page.goto(real_server_url + "/", wait_until="domcontentloaded")
+            page.fill("#title", "A Love Story")
+            page.fill("#overview", "love kiss wedding heart couple")
+            page.set_input_files("#poster", str(poster))
+            page.click("#submit")
+            page.wait_for_selector("#genre-bars .bar", timeout=30_000)
+            assert page.locator("#genre-bars .bar").count() == 5
+            assert page.locator("#genre-bars .bar.predicted").count() >= 1
+            assert page.locator("#weight-bars .bar").count() == 4
         finally:
             browser.close()
