@@ -4,15 +4,14 @@
 2. Fit on train (validation: early stopping + thresholds), evaluate once on test → held-out report.
 3. Refit the same config on train + test (validation kept for early stopping/thresholds) and save.
 
-The model folder gets ``heldout_metrics.json`` (numbers only, from step 2) beside what
-``GenreClassifier.save`` writes. Before the folder replaces the shipped one it is checked:
+The folder's ``metrics.json`` gets ``heldout_test`` (the report of step 2, numbers only) and
+``recipe`` (data, split, sizes) beside the validation report ``GenreClassifier.save`` writes. Before the folder replaces the shipped one it is checked:
 weights ≤ 10 MB, and no overview or title of the data appears in any of its text files.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import shutil
@@ -112,12 +111,12 @@ def main(argv: list[str] | None = None) -> None:
     out = args.out
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    final.save(tmp)
-    heldout = {"recipe": "scripts/train-pretrained", "data": Path(args.data).name, "movies": len(ds),
-               "split": {"seed": args.seed, "fractions": list(split.fractions), "sizes": sizes},
-               "refit_on": "train+test" if not args.no_refit else "train",
-               "seconds": round(time.time() - t0), "report": report}
-    (tmp / "heldout_metrics.json").write_text(json.dumps(heldout, indent=2))
+    recipe = {"command": "scripts/train-pretrained", "data": str(args.data), "movies": len(ds),
+              "split": {"seed": args.seed, "fractions": list(split.fractions), "sizes": sizes},
+              "heldout_test": "evaluated with the model fitted on train only (step 2)",
+              "shipped_model_fitted_on": "train+test" if not args.no_refit else "train",
+              "seconds": round(time.time() - t0)}
+    final.save(tmp, extra_metrics={"heldout_test": report, "recipe": recipe})
     check_folder(tmp, ds)
     GenreClassifier.load(tmp)  # the folder must load before it replaces the shipped one
     old = out.with_name(f".{out.name}.old")

@@ -95,11 +95,12 @@ _PREDICT_BODY = {"requestBody": {"required": True, "content": {
 
 
 def create_app(model_dir: str | Path | None = None, *, classifier=None,
-               limits: ServiceLimits | None = None) -> FastAPI:
+               limits: ServiceLimits | None = None, warm_up: bool = True) -> FastAPI:
     """The app serving ``GenreClassifier.load(model_dir)`` (default: the shipped model).
 
     ``classifier`` passes an already loaded model (anything with ``genres_``, ``inputs_`` and
-    ``predict_details``) instead of a folder, e.g. for tests.
+    ``predict_details``) instead of a folder, e.g. for tests. ``warm_up`` runs one prediction with
+    every input before serving, so the encoders' sessions are built before the first user waits.
     """
     limits = limits or ServiceLimits()
     if classifier is None:
@@ -109,7 +110,10 @@ def create_app(model_dir: str | Path | None = None, *, classifier=None,
         model_dir = resolve_model_dir(model_dir)
         classifier = GenreClassifier.load(model_dir)
     model_name = Path(model_dir).name if model_dir else type(classifier).__name__
-    batcher = MicroBatcher(_uncached(classifier.predict_details), max_batch=limits.max_batch)
+    predict_fn = _uncached(classifier.predict_details)
+    if warm_up:
+        _warm_up(predict_fn)
+    batcher = MicroBatcher(predict_fn, max_batch=limits.max_batch)
     counter = itertools.count()
 
     @asynccontextmanager
@@ -188,6 +192,21 @@ def create_app(model_dir: str | Path | None = None, *, classifier=None,
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     log.info("serving model %s (%d genres, inputs %s)", model_name, len(classifier.genres_), classifier.inputs_)
     return app
+
+
+def _warm_up(predict_fn) -> None:
+    """One made-up movie with every input through the model (network sessions load lazily)."""
+    import io
+    import time
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (182, 268), (90, 60, 120)).save(buf, format="JPEG")
+    t = time.perf_counter()
+    predict_fn([Movie(key="warm-up", title="Warm Up", overview="A short made-up plot to load the text model.",
+                      companies=("Warm Up Pictures",), poster_bytes=buf.getvalue())])
+    log.info("warmed up in %.1f s", time.perf_counter() - t)
 
 
 def _uncached(predict_details):

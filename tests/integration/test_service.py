@@ -141,6 +141,8 @@ def test_concurrent_requests_are_batched():
 
     fake = FakeClassifier()
     app = create_app(classifier=fake)
+    assert fake.calls == [1]  # the warm-up
+    fake.calls.clear()
 
     async def run():
         transport = httpx.ASGITransport(app=app)
