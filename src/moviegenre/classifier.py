@@ -44,6 +44,7 @@ class GenreClassifier:
         from .data.labels import GenreVocabulary
         from .model import FeatureSet, GenreNet
         from .thresholds import tune_thresholds
+        from .training import seed_everything
         from .training import train as train_net
 
         cfg = self.config
@@ -66,6 +67,7 @@ class GenreClassifier:
         feats_val, present_val = self._features(val, progress=progress)
         self._check_present(present_train, "training")
 
+        seed_everything(cfg.seed)  # the initial weights are part of what the seed fixes
         self.net_ = GenreNet([f.shape[1] for f in feats_train], len(self.genres_), cfg.fusion,
                              hidden_dim=cfg.hidden_dim, head_hidden_dim=cfg.head_hidden_dim, dropout=cfg.dropout,
                              input_dropout=cfg.input_dropout, modality_dropout=cfg.modality_dropout)

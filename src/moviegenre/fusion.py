@@ -84,7 +84,8 @@ class GatedFusion(nn.Module):
         self.head = nn.Linear(hidden_dim, n_out)
 
     def forward(self, xs, mask):
-        xs = [self.drop_in(x) for x in xs]
+        # absent inputs are zeroed here too: the gate sees every input, so garbage must not leak in
+        xs = [self.drop_in(_masked(x, mask[:, i])) for i, x in enumerate(xs)]
         h = torch.stack([torch.tanh(v(x)) for v, x in zip(self.value, xs, strict=True)], dim=1)  # [B, M, H]
         g = self.gate(torch.cat([*xs, mask.to(xs[0].dtype)], dim=-1)).view(-1, self.n, self.hidden)
         present = mask.unsqueeze(-1)

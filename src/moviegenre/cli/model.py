@@ -1,7 +1,154 @@
-"""CLI commands of this area (placeholder until the area lands)."""
+"""``moviegenre train`` and ``moviegenre evaluate``: fit a GenreClassifier on a fixed split, measure it.
+
+Heavy imports (torch, encoders) happen inside the commands so ``moviegenre --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import typer
 
+from .common import console
+
+HEADLINE = ("micro_f1", "macro_f1", "weighted_f1", "samples_f1", "macro_roc_auc", "micro_roc_auc", "map",
+            "hamming_accuracy", "subset_accuracy", "study_accuracy", "study_auc")
+JSON_KEYS = (*HEADLINE, "per_genre", "skipped_genres")
+
+DataOpt = typer.Option(..., "--data", help='Movie file or folder (JSONL, movies_metadata.csv, tmdb_5000_movies.csv) '
+                       'or "default" (the embedded Wikidata table).')
+FormatOpt = typer.Option(None, "--format", help="Override format detection: jsonl | movies_metadata | tmdb5000 | "
+                         "default.")
+PostersOpt = typer.Option(None, "--posters", help="Folder of poster images for the CSV sources.")
+JsonOpt = typer.Option(False, "--json", help="Print one JSON object (the metrics report) on stdout.")
+
+
+def _read(data: str, fmt: str | None, posters: Path | None):
+    from ..data import read_movies
+
+    ds = read_movies(data, fmt, posters)
+    if ds.skipped:
+        console.print(f"[yellow]{sum(ds.skipped.values()):,} rows skipped[/]: "
+                      + ", ".join(f"{r} {c:,}" for r, c in ds.skipped.most_common()))
+    if not len(ds):
+        from ..errors import DataError
+
+        raise DataError(f"{data}: no usable movies")
+    return ds
+
+
+def _table(reports: dict[str, dict], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table("metric", *reports, title=title)
+    for k in HEADLINE:
+        t.add_row(k, *(("—" if r.get(k) is None else f"{r[k]:.4f}") for r in reports.values()))
+    Console().print(t)
+    for name, r in reports.items():
+        if r.get("skipped_genres"):
+            console.print(f"{name}: genres without positives or negatives, left out of AUC/mAP: "
+                          f"{', '.join(r['skipped_genres'])}")
+
+
+def _json_report(report: dict) -> dict:
+    from ..artifact import jsonable
+
+    keys = [k for k in report if k not in JSON_KEYS]
+    return jsonable({**{k: report.get(k) for k in JSON_KEYS}, **{k: report[k] for k in keys}})
+
+
+def train(
+    data: str = DataOpt,
+    out: Path = typer.Option(..., "--out", help="Model folder to write (replaced atomically if it exists)."),
+    inputs: str = typer.Option("overview,title,companies,poster", "--inputs",
+                               help="Comma-separated: overview, title, companies, poster, metadata."),
+    fusion: str = typer.Option("late", "--fusion", help="concat | sum | gated | late."),
+    split: Path | None = typer.Option(None, "--split", help="Split file (moviegenre data split); default: a "
+                                      "stratified 70/15/15 split made with --seed."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the split and of training."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Maximum epochs (default from the config)."),
+    class_weighted: bool = typer.Option(False, "--class-weighted", help="Class-weighted BCE for rare genres."),
+    text_model: str = typer.Option("minilm", "--text-model", help="Overview/title encoder: minilm | tfidf."),
+    format: str | None = FormatOpt,
+    posters: Path | None = PostersOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Train on the train part, tune on val, report held-out test metrics, save the model folder."""
+    import time
+
+    from ..config import ClassifierConfig, EncoderConfig
+    from ..data.split import Split, make_split
+
+    config = ClassifierConfig(inputs=[s.strip() for s in inputs.split(",") if s.strip()], fusion=fusion, seed=seed,
+                              class_weighted=class_weighted, encoders=EncoderConfig(text_model=text_model))
+    if epochs is not None:
+        config.max_epochs = epochs
+    ds = _read(data, format, posters)
+    parts = Split.load(split) if split else make_split(ds, seed=seed, min_genre_count=config.min_genre_count)
+    train_set, val_set, test_set = parts.apply(ds)
+    console.print(f"{len(ds):,} movies → train {len(train_set):,} / val {len(val_set):,} / test {len(test_set):,}; "
+                  f"inputs {'+'.join(config.inputs)}, fusion {config.fusion}")
+
+    from ..classifier import GenreClassifier
+
+    t0 = time.time()
+    clf = GenreClassifier(config).fit(train_set, val_set, progress=True)
+    seconds = time.time() - t0
+    reports = {"validation": clf.val_report_}
+    if len(test_set):
+        reports["test"] = clf.evaluate(test_set, bootstrap=200, progress=True)
+    extra = {"test": reports.get("test"), "split": {"file": str(split) if split else None, "seed": parts.seed,
+                                                    "sizes": {"train": len(train_set), "val": len(val_set),
+                                                              "test": len(test_set)}},
+             "fit_seconds": round(seconds, 1)}
+    clf.save(out, extra_metrics=extra)
+    parts.save(out / "split.json")
+    if json_out:
+        print(json.dumps(_json_report(reports.get("test") or reports["validation"]), indent=1))
+        return
+    _table(reports, f"{'+'.join(config.inputs)} · {config.fusion} · fitted in {seconds:.0f} s")
+    console.print(f"saved {out}")
+
+
+def evaluate(
+    model: Path = typer.Option(..., "--model", help="Model folder written by moviegenre train."),
+    data: str = DataOpt,
+    split: Path | None = typer.Option(None, "--split", help="Evaluate only one part of this split file."),
+    part: str = typer.Option("test", "--part", help="Which part of --split: train | val | test."),
+    bootstrap: int = typer.Option(0, "--bootstrap", help="Bootstrap resamples for 95% intervals of micro/macro F1."),
+    format: str | None = FormatOpt,
+    posters: Path | None = PostersOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Metrics of a saved model on labelled movies (e.g. a JSONL with posters beside it)."""
+    from ..classifier import GenreClassifier
+    from ..errors import DataError
+
+    clf = GenreClassifier.load(model)
+    ds = _read(data, format, posters)
+    if split:
+        from ..data.split import PARTS, Split
+
+        if part not in PARTS:
+            raise DataError(f"--part must be one of {', '.join(PARTS)}")
+        ds = dict(zip(PARTS, Split.load(split).apply(ds), strict=True))[part]
+    labelled = [m for m in ds if m.genres]
+    if not labelled:
+        raise DataError(f"{data}: no movie has genre labels to evaluate against")
+    if len(labelled) < len(ds):
+        console.print(f"[yellow]{len(ds) - len(labelled):,} movies without genres left out[/]")
+    report = clf.evaluate(labelled, bootstrap=bootstrap, progress=not json_out)
+    if json_out:
+        print(json.dumps(_json_report(report), indent=1))
+        return
+    _table({"evaluation": report}, f"{model} on {data} ({len(labelled):,} movies)")
+    if report.get("unknown_genres"):
+        console.print(f"[yellow]labels the model has no column for (not scored)[/]: {report['unknown_genres']}")
+
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the main app."""
+    """Add ``train`` and ``evaluate`` to the main app."""
+    app.command("train")(train)
+    app.command("evaluate")(evaluate)

@@ -1,0 +1,57 @@
+"""Threshold tuning and application on hand-computed cases."""
+
+import numpy as np
+import pytest
+
+from moviegenre.thresholds import DEFAULT, apply_thresholds, tune_thresholds
+
+
+def test_per_genre_threshold_separates_a_separable_genre():
+    y = np.array([[1], [1], [0], [0]], np.uint8)
+    p = np.array([[0.9], [0.7], [0.3], [0.1]])
+    (t,) = tune_thresholds(y, p, objective="per_genre")
+    assert 0.3 < t <= 0.7  # any threshold in (0.3, 0.7] gives F1 = 1
+    assert apply_thresholds(p, [t]).ravel().tolist() == [1, 1, 0, 0]
+
+
+def test_hand_computed_f1_optimum():
+    # positives at 0.8 and 0.4, negative at 0.6: threshold ≤ 0.4 → P=2/3 R=1 F1=0.8;
+    # (0.4, 0.6] → P=1/2 R=1/2 F1=0.5; (0.6, 0.8] → P=1 R=1/2 F1=2/3. Best: ≤ 0.4.
+    y = np.array([[1], [0], [1], [0]], np.uint8)
+    p = np.array([[0.8], [0.6], [0.4], [0.05]])
+    (t,) = tune_thresholds(y, p, objective="per_genre")
+    assert 0.05 < t <= 0.4
+
+
+def test_genre_without_positives_keeps_the_default():
+    y = np.array([[1, 0], [0, 0], [1, 0]], np.uint8)
+    p = np.array([[0.9, 0.8], [0.2, 0.1], [0.8, 0.3]])
+    for objective in ("micro", "per_genre"):
+        t = tune_thresholds(y, p, objective=objective)
+        assert t[1] == pytest.approx(DEFAULT)
+
+
+def test_micro_objective_never_lowers_micro_f1_on_the_tuning_data():
+    rng = np.random.default_rng(0)
+    y = (rng.random((200, 6)) < [0.5, 0.3, 0.2, 0.1, 0.05, 0.02]).astype(np.uint8)
+    p = np.clip(y * 0.3 + rng.random(y.shape) * 0.7, 0, 1)
+
+    def micro(t):
+        pred = apply_thresholds(p, t)
+        tp = (pred & y).sum()
+        return 2 * tp / (pred.sum() + y.sum())
+
+    assert micro(tune_thresholds(y, p, "micro")) >= micro(tune_thresholds(y, p, "per_genre")) - 1e-12
+
+
+def test_at_least_one_picks_the_genre_closest_to_its_threshold():
+    p = np.array([[0.2, 0.1, 0.05], [0.9, 0.1, 0.6]], np.float32)
+    t = np.array([0.5, 0.15, 0.5], np.float32)
+    assert apply_thresholds(p, t).tolist() == [[0, 0, 0], [1, 0, 1]]
+    # row 0: ratios 0.4, 0.67, 0.1 → the second genre
+    assert apply_thresholds(p, t, at_least_one=True).tolist() == [[0, 1, 0], [1, 0, 1]]
+
+
+def test_unknown_objective_is_an_error():
+    with pytest.raises(ValueError):
+        tune_thresholds(np.zeros((2, 1)), np.zeros((2, 1)), objective="nope")
