@@ -206,3 +206,27 @@ def test_full_disk_stops_the_run(tmp_path, monkeypatch):
         summary = download_posters(jobs, config(fake, tmp_path, concurrency=2))
     assert summary.aborted == "write failed: No space left on device"
     assert summary.downloaded == 0 and summary.n_failed <= 2
+
+
+def test_unreachable_server_stops_early(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on: connections are refused at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    jobs = [PosterJob(i, f"/p{i}.jpg") for i in range(1, 200)]
+    cfg = DownloadConfig(out_dir=tmp_path, api_base_url=base + "/3", image_base_url=base + "/t/p",
+                         retries=1, backoff_base=0.01, backoff_max=0.02, rate=500, concurrency=4)
+    summary = download_posters(jobs, cfg)
+    assert summary.aborted and "could not connect" in summary.aborted
+    assert summary.n_failed < 20
+
+
+def test_bad_settings_are_one_line_errors(tmp_path):
+    from moviegenre.download import DownloadError
+
+    for kw in ({"size": "w999"}, {"rate": 0}, {"api_base_url": "ftp://x"}, {"image_base_url": "http://a b/"},
+               {"image_base_url": "https:///"}):
+        with pytest.raises(DownloadError):
+            DownloadConfig(out_dir=tmp_path, **kw)

@@ -87,7 +87,9 @@ def download(
         print(redact(json.dumps(report), key))
     _print_summary(report, key)
     if summary.aborted:
-        hint = "check the API key" if "401" in summary.aborted else "check the poster folder's disk"
+        hint = ("check the API key" if "401" in summary.aborted else
+                "check the network and --api-base-url / --image-base-url" if "connect" in summary.aborted
+                else "check the poster folder's disk")
         raise DownloadError(f"stopped early: {summary.aborted} — {hint}")
 
 

@@ -126,7 +126,7 @@ class TMDBClient:
         except httpx.TransportError as e:
             raise FetchError("connection error", retryable=True,
                              detail=f"{type(e).__name__}: {redact(e, self._key)}") from None
-        except httpx.HTTPError as e:  # anything else httpx raises (invalid URL, ...)
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as e:  # anything else httpx raises
             raise FetchError("http error", retryable=False,
                              detail=f"{type(e).__name__}: {redact(e, self._key)}") from None
 

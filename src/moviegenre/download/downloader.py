@@ -12,6 +12,7 @@ import asyncio
 import errno
 import logging
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -27,6 +28,9 @@ from .sources import PosterJob
 from .storage import check_image, poster_file, remove_stale_parts, write_atomic
 
 log = logging.getLogger("moviegenre.download")
+
+
+UNREACHABLE_AFTER = 8  # this many movies in a row failing to connect, with none downloaded yet, stop the run
 
 
 class DownloadError(MovieGenreError):
@@ -63,8 +67,8 @@ class DownloadConfig:
         if not self.rate > 0 or self.concurrency < 1 or self.retries < 0 or not self.timeout > 0:
             raise DownloadError("rate and timeout must be > 0, concurrency >= 1, retries >= 0")
         for url in (self.api_base_url, self.image_base_url):
-            if not url.startswith(("http://", "https://")):
-                raise DownloadError(f"base URLs must start with http:// or https://, got {redact(url)!r}")
+            if not url.startswith(("http://", "https://")) or not _valid_url(url):
+                raise DownloadError(f"base URLs must be http:// or https:// URLs, got {redact(url)!r}")
 
     @property
     def failures_file(self) -> Path:
@@ -106,6 +110,7 @@ class _Run:
         self.rng = random.Random(config.seed)
         self.summary = DownloadSummary()
         self.abort: str | None = None
+        self.unreachable_streak = 0  # movies in a row that failed with connection errors only
 
     async def retrying(self, what: Callable[[], Awaitable], url: str):
         """Call ``what`` until it succeeds, fails for good, or runs out of attempts."""
@@ -178,10 +183,16 @@ class _Run:
                 raise FetchError("write failed", retryable=False, detail=e.strerror or type(e).__name__,
                                  fatal=e.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES)) from None
         except FetchError as e:
+            self.unreachable_streak = self.unreachable_streak + 1 if e.reason == "connection error" else 0
+            if self.unreachable_streak >= UNREACHABLE_AFTER and not self.summary.downloaded:
+                # nothing ever got through: a wrong base URL or no network, not 45,000 separate failures
+                e.fatal = True
+                e.detail = f"{UNREACHABLE_AFTER} movies in a row could not connect ({e.detail})"
             if e.fatal:
                 self.abort = self.abort or (f"{e.reason}: {e.detail}" if e.detail else e.reason)
             self.record_failure(job, e)
             return
+        self.unreachable_streak = 0
         self.summary.downloaded += 1
         self.summary.replaced_invalid += replacing
 
@@ -264,6 +275,16 @@ def download_posters(jobs: Sequence[PosterJob], config: DownloadConfig) -> Downl
         remove_log_redaction(installed)
     write_failures(config.failures_file, summary.failures, config.api_key)
     return summary
+
+
+def _valid_url(url: str) -> bool:
+    import httpx
+
+    try:
+        host = httpx.URL(url).host
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return False
+    return bool(re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", host or ""))
 
 
 def _progress_bar(total: int, enabled: bool):
