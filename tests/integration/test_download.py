@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_tmdb import FakeTMDB
+from fake_tmdb import FakeTMDB, jpeg_bytes
 
 from moviegenre.download import DownloadConfig, PosterJob, download_posters, read_jobs
 from moviegenre.download.failures import read_failures
@@ -230,3 +230,23 @@ def test_bad_settings_are_one_line_errors(tmp_path):
                {"image_base_url": "https:///"}):
         with pytest.raises(DownloadError):
             DownloadConfig(out_dir=tmp_path, **kw)
+
+
+@pytest.mark.realdata
+def test_kaggle_sample_posters_are_found_by_the_data_reader(shared_data, tmp_path):
+    """Download (from the fake, generated images) the first 60 movies of the real Kaggle sample, then
+    read the CSV with ``read_movies(..., posters=out)``: every downloaded poster is matched to its row."""
+    from moviegenre.data import read_movies
+
+    sample = shared_data / "raw" / "movies_metadata_sample.csv"
+    jobs, _ = read_jobs(sample, limit=60)
+    out = tmp_path / "posters"
+    with FakeTMDB(api_key=KEY) as fake:
+        for j in jobs:
+            if j.poster_path:
+                fake.images[j.poster_path] = jpeg_bytes(j.tmdb_id)
+        summary = download_posters(jobs, config(fake, out))
+    assert summary.downloaded == sum(j.poster_path is not None for j in jobs) > 50
+    ds = read_movies(sample, posters=out)
+    found = {m.tmdb_id for m in ds if m.poster}
+    assert found == {j.tmdb_id for j in jobs if j.poster_path}

@@ -75,7 +75,7 @@ def download(
         console.print(f"[yellow]warning:[/] {need_api:,} movies have no poster_path and no API key is set "
                       "(--api-key or TMDB_API_KEY); they will fail with 'no API key'.")
     console.print(f"{len(jobs):,} movies from {data.name} ({need_api:,} need an API lookup)"
-                  + ("; " + ", ".join(f"{n:,} rows {r}" for r, n in skipped.items()) if skipped else ""))
+                  + ("; rows skipped: " + ", ".join(f"{r} {n:,}" for r, n in skipped.items()) if skipped else ""))
     try:
         summary = download_posters(jobs, cfg)
     except KeyboardInterrupt:
