@@ -96,10 +96,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(model_dir: Path, port: int) -> subprocess.Popen:
+def start_server(model_dir: Path, port: int, threads: int, workers: int) -> subprocess.Popen:
     import httpx
 
-    cmd = [sys.executable, "-m", "moviegenre", "serve", "--model", str(model_dir), "--port", str(port)]
+    cmd = [sys.executable, "-m", "moviegenre", "serve", "--model", str(model_dir), "--port", str(port),
+           "--threads", str(threads), "--workers", str(workers)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
@@ -156,18 +157,24 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=50, help="single-movie calls per case")
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=1, help="threads per encoder session, as serve --threads")
+    ap.add_argument("--workers", type=int, default=2, help="model threads, as serve --workers")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
 
+    from moviegenre.cli.serve import set_threads
     from moviegenre.pretrained import resolve_model_dir
+
+    set_threads(args.threads)
 
     model_dir = resolve_model_dir(args.model)
     posters = make_posters()
-    result = {"model": str(model_dir), "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()[0]}
+    result = {"model": str(model_dir), "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()[0],
+              "threads": args.threads, "workers": args.workers}
     result["single_movie"] = bench_latency(model_dir, posters, args.runs)
     print(json.dumps(result["single_movie"]), file=sys.stderr)
     port = free_port()
-    proc = start_server(model_dir, port)
+    proc = start_server(model_dir, port, args.threads, args.workers)
     try:
         result["service"] = asyncio.run(load(f"http://127.0.0.1:{port}", posters, args.requests, args.concurrency))
     finally:
@@ -182,7 +189,8 @@ def main() -> None:
     print(f"service, posters, {sv['concurrency']} in flight: {sv['requests_per_s']} req/s, "
           f"{sv['errors']} errors of {sv['requests']}  (target >= 20 req/s, 0 errors); "
           f"latency p50 {sv['latency_under_load']['p50_ms']} ms p95 {sv['latency_under_load']['p95_ms']} ms")
-    print(f"load average at start: {result['load_avg_at_start']:.1f} on {result['cpus']} cores")
+    print(f"load average at start: {result['load_avg_at_start']:.1f} on {result['cpus']} cores; "
+          f"--threads {args.threads} --workers {args.workers}")
     if args.json:
         tmp = args.json.with_suffix(".tmp")
         tmp.write_text(json.dumps(result, indent=2))

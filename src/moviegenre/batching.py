@@ -3,8 +3,10 @@
 On 2 CPU cores one forward pass over 8 movies costs far less than 8 passes over 1, so under
 concurrent load the service drains everything queued into a single ``predict_details`` call.
 A lone request is never held back waiting for company (no fixed delay), so single-request
-latency stays that of one forward pass. One worker thread runs the model: torch/onnxruntime
-already use every core inside an op, and two models running at once would only fight over them.
+latency stays that of one forward pass. ``workers`` model threads take batches from one queue;
+with single-threaded onnxruntime sessions (``moviegenre serve --threads 1``, the default) two
+workers keep both cores busy without the thread spinning that made 2-thread sessions 3-5x slower
+on this shared machine (measured in docs/serving.md).
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ class MicroBatcher:
     ``fn`` takes a list and returns a list of the same length (here: movies → prediction dicts).
     """
 
-    def __init__(self, fn: Callable[[list], Sequence], max_batch: int = 32):
+    def __init__(self, fn: Callable[[list], Sequence], max_batch: int = 32, workers: int = 1):
         self.fn = fn
         self.max_batch = max_batch
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moviegenre-model")
+        self.workers = max(1, workers)
+        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="moviegenre-model")
         self._queue: asyncio.Queue | None = None
-        self._task: asyncio.Task | None = None
+        self._tasks: list[asyncio.Task] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def submit(self, items: list) -> list:
@@ -37,10 +40,12 @@ class MicroBatcher:
     def _ensure_worker(self) -> None:
         # the queue and worker belong to one event loop; a new loop (test clients) gets new ones
         loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._task is None or self._task.done():
+        if self._loop is not loop or not self._tasks or any(t.done() for t in self._tasks):
+            for t in self._tasks:
+                t.cancel()
             self._loop = loop
             self._queue = asyncio.Queue()
-            self._task = loop.create_task(self._worker())
+            self._tasks = [loop.create_task(self._worker()) for _ in range(self.workers)]
 
     async def _worker(self) -> None:
         loop = asyncio.get_running_loop()
@@ -69,6 +74,6 @@ class MicroBatcher:
                 start += len(items)
 
     def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for t in self._tasks:
+            t.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)

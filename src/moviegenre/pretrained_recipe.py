@@ -98,15 +98,16 @@ def main(argv: list[str] | None = None) -> None:
     log.info("data %s: %d movies, split %s", args.data, len(ds), sizes)
     config = ClassifierConfig(inputs=args.inputs.split(","), fusion=args.fusion, seed=args.seed)
 
-    clf = GenreClassifier(config).fit(train, val)
-    report = _jsonable(clf.evaluate(test))
+    clf = GenreClassifier(config).fit(train, val, progress=True)
+    report = _jsonable(clf.evaluate(test, bootstrap=200, progress=True))
     card = card_markdown(report, sizes)
     print(card)
 
     final = clf
     if not args.no_refit:
         log.info("refitting on train + test (%d movies)", len(train) + len(test))
-        final = GenreClassifier(config).fit(Dataset(list(train) + list(test), source=str(args.data)), val)
+        final = GenreClassifier(config).fit(Dataset(list(train) + list(test), source=str(args.data)), val,
+                                           progress=True)
 
     out = args.out
     tmp = out.with_name(f".{out.name}.tmp")

@@ -48,6 +48,7 @@ class ServiceLimits:
     max_pixels: int = 16_000_000  # real posters are < 1 MP; 16 MP covers any phone photo
     max_batch: int = 64
     timeout_s: float = 30.0
+    workers: int = 2  # model threads (see moviegenre.batching)
 
 
 class MovieIn(BaseModel):
@@ -113,7 +114,7 @@ def create_app(model_dir: str | Path | None = None, *, classifier=None,
     predict_fn = _uncached(classifier.predict_details)
     if warm_up:
         _warm_up(predict_fn)
-    batcher = MicroBatcher(predict_fn, max_batch=limits.max_batch)
+    batcher = MicroBatcher(predict_fn, max_batch=limits.max_batch, workers=limits.workers)
     counter = itertools.count()
 
     @asynccontextmanager

@@ -28,6 +28,16 @@ def load_classifier(model: str | None):
     return GenreClassifier.load(resolve_model_dir(model))
 
 
+def set_threads(threads: int) -> None:
+    """Threads inside each onnxruntime session and torch op (0: leave the libraries' default, all
+    cores). Must run before the model loads: sessions read it when they are built."""
+    if threads > 0:
+        import torch
+
+        os.environ["MOVIEGENRE_THREADS"] = str(threads)
+        torch.set_num_threads(threads)
+
+
 def split_companies(text: str | None) -> tuple[str, ...] | None:
     """``"A; B"`` → ``("A", "B")``; no flag → None (unknown), an empty string → () (none listed)."""
     if text is None:
@@ -161,6 +171,8 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
         max_batch: Annotated[int, typer.Option(min=1, help="most movies per /predict/batch call")] = 64,
         timeout: Annotated[float, typer.Option(min=0.1, help="seconds a prediction may take")] = 30.0,
+        workers: Annotated[int, typer.Option(min=1, help="model threads taking batches")] = 2,
+        threads: Annotated[int, typer.Option(min=0, help="threads inside each encoder session (0: all cores)")] = 1,
         verbose: bool = False,
     ) -> None:
         """Serve the model over HTTP (FastAPI): the page at /, the API docs at /docs."""
@@ -169,6 +181,8 @@ def register(app: typer.Typer) -> None:
         from ..service import ServiceLimits, create_app
 
         setup_logging(verbose)
-        app = create_app(model, limits=ServiceLimits(max_batch=max_batch, timeout_s=timeout))
+        set_threads(threads)
+        limits = ServiceLimits(max_batch=max_batch, timeout_s=timeout, workers=workers)
+        app = create_app(model, limits=limits)
         console.print(f"serving on http://{host}:{port}/  (API docs: /docs)")
         uvicorn.run(app, host=host, port=port, log_level="debug" if verbose else "info")
