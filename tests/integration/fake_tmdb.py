@@ -90,7 +90,9 @@ class FakeTMDB:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                 daemon=True)
+        serve.start()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -163,8 +165,8 @@ class _Handler(BaseHTTPRequestHandler):
         key = parse_qs(url.query).get("api_key", [None])[0]
         auth = self.headers.get("Authorization", "")
         if key != fake.api_key and auth != f"Bearer {fake.api_key}":
-            return self._send(401, json.dumps({"status_message": f"Invalid API key: {self.requestline}"}).encode(),
-                              "application/json")
+            body = json.dumps({"status_message": f"Invalid API key: {self.requestline}"}).encode()
+            return self._send(401, body, "application/json")
         tail = url.path.rsplit("/", 1)[-1]
         if not tail.isdigit() or int(tail) not in fake.movies:
             return self._send(404, json.dumps({"status_code": 34, "echo": self.requestline}).encode(),

@@ -60,8 +60,8 @@ def test_faults_end_valid_each_downloaded_once(tmp_path):
             assert f.read_bytes() == fake.images[paths[i]], i
             assert fake.served[img(paths[i])] == 1, f"movie {i} downloaded {fake.served[img(paths[i])]} times"
             assert fake.counts[img(paths[i])] == 1 + len(transient.get(i, [])), i
-        assert dict(summary.failed) == {"not found (404)": 1, "movie not on TMDB (404)": 1, "no poster on TMDB": 1, "not an image": 1,
-                                        "too large": 1}
+        assert dict(summary.failed) == {"not found (404)": 1, "movie not on TMDB (404)": 1,
+                                        "no poster on TMDB": 1, "not an image": 1, "too large": 1}
         assert not any((out / f"{i}.jpg").exists() for i in (8, 10, 11, 12, 13))
         assert not list(out.glob(".*.part"))
 
@@ -131,7 +131,8 @@ def test_rejected_key_stops_the_run(tmp_path):
     with FakeTMDB(api_key="the-right-key") as fake:
         for i in range(1, 30):
             fake.add_movie(i)
-        summary = download_posters([PosterJob(i) for i in range(1, 30)], config(fake, tmp_path, concurrency=2))
+        jobs = [PosterJob(i) for i in range(1, 30)]
+        summary = download_posters(jobs, config(fake, tmp_path, concurrency=2))
     assert summary.aborted == "unauthorized (401)"
     assert sum(fake.counts.values()) <= 3  # stops at once instead of failing all 29 one by one
 
@@ -173,15 +174,18 @@ def test_to_jsonl_bridges_csv_and_posters(tmp_path):
     with f.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["id", "imdb_id", "title", "overview", "genres", "production_companies", "poster_path"])
-        w.writerow(["11", "tt0000011", "Made Up One", "A cat learns to juggle.", "[{'id': 35, 'name': 'Comedy'}]",
+        w.writerow(["11", "tt0000011", "Made Up One", "A cat learns to juggle.",
+                    "[{'id': 35, 'name': 'Comedy'}]",
                     "[{'name': 'Pretend Pictures', 'id': 1}]", "/aaa.jpg"])
-        w.writerow(["12", "tt0000012", "Made Up Two", "Rain falls on a town.", "[{'id': 18, 'name': 'Drama'}]",
+        w.writerow(["12", "tt0000012", "Made Up Two", "Rain falls on a town.",
+                    "[{'id': 18, 'name': 'Drama'}]",
                     "[]", "/bbb.jpg"])
         w.writerow(["2001-01-01", "x", "shifted", "", "[]", "[]", ""])
     make_poster(tmp_path / "posters" / "11.jpg")
     out = tmp_path / "movies.jsonl"
     counts = export_jsonl(f, tmp_path / "posters", out)
-    assert counts["movies"] == 2 and counts["with poster"] == 1 and counts["rows_skipped"] == {"malformed id": 1}
+    assert counts["movies"] == 2 and counts["with poster"] == 1
+    assert counts["rows_skipped"] == {"malformed id": 1}
     ds = read_movies(out)
     by_key = {m.key: m for m in ds}
     assert by_key["tt0000011"].poster == str((tmp_path / "posters" / "11.jpg").resolve())
@@ -195,7 +199,7 @@ def test_to_jsonl_bridges_csv_and_posters(tmp_path):
 def test_full_disk_stops_the_run(tmp_path, monkeypatch):
     import errno
 
-    import moviegenre.download.downloader as dl
+    import moviegenre.download.fetcher as dl
 
     def no_space(path, data):
         raise OSError(errno.ENOSPC, "No space left on device")

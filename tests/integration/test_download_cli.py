@@ -1,4 +1,4 @@
-"""``moviegenre posters download`` end to end against the fake TMDB: SIGKILL + resume, and the key never shows."""
+"""``moviegenre posters download`` end to end against the fake TMDB: SIGKILL + resume; the key never shows."""
 
 from __future__ import annotations
 

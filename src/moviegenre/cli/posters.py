@@ -28,16 +28,16 @@ def download(
                               "file with tmdb_id (and poster_path)."),
     out: Path = typer.Option(..., "--out", help="Folder for the posters, named <tmdb_id>.jpg."),
     api_key: str | None = typer.Option(None, "--api-key", help="TMDB API key (v3 key or v4 read token). "
-                                       "Prefer the TMDB_API_KEY environment variable: a flag is visible in `ps`.",
+                                       "Prefer the TMDB_API_KEY environment variable (a flag shows in `ps`).",
                                        show_default=False),
     size: str = typer.Option("w185", "--size", help="Poster size: w92 w154 w185 w342 w500 w780 original."),
-    api_base_url: str = typer.Option(DEFAULT_API, "--api-base-url", help="TMDB API base (a proxy or a fake)."),
+    api_base_url: str = typer.Option(DEFAULT_API, "--api-base-url", help="TMDB API base (proxy, fake)."),
     image_base_url: str = typer.Option(DEFAULT_IMAGES, "--image-base-url", help="TMDB image CDN base."),
     rate: float = typer.Option(20.0, "--rate", help="Max requests per second, all requests together."),
     concurrency: int = typer.Option(8, "--concurrency", help="Requests in flight at once."),
     retries: int = typer.Option(4, "--retries", help="Retries per request on 429/5xx/timeouts/bad bodies."),
     timeout: float = typer.Option(20.0, "--timeout", help="Seconds without progress before a retry."),
-    backoff: float = typer.Option(0.5, "--backoff", help="First backoff step in seconds (doubles, with jitter)."),
+    backoff: float = typer.Option(0.5, "--backoff", help="First backoff step, s (doubles, jittered)."),
     max_mb: float = typer.Option(5.0, "--max-mb", help="Reject responses larger than this many MB."),
     limit: int | None = typer.Option(None, "--limit", help="Only the first N movies of the file."),
     failures: Path | None = typer.Option(None, "--failures", help="Failure log (JSONL); default "
@@ -46,7 +46,7 @@ def download(
                                         "decoding them (faster resume on huge folders)."),
     json_summary: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging (retries; the key stays hidden)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging (key stays hidden)."),
 ) -> None:
     """Download the posters of every movie in --data into --out: resumable, rate limited, validated."""
     try:
@@ -74,8 +74,9 @@ def download(
     if need_api and not key:
         console.print(f"[yellow]warning:[/] {need_api:,} movies have no poster_path and no API key is set "
                       "(--api-key or TMDB_API_KEY); they will fail with 'no API key'.")
+    dropped = ", ".join(f"{r} {n:,}" for r, n in skipped.items())
     console.print(f"{len(jobs):,} movies from {data.name} ({need_api:,} need an API lookup)"
-                  + ("; rows skipped: " + ", ".join(f"{r} {n:,}" for r, n in skipped.items()) if skipped else ""))
+                  + (f"; rows skipped: {dropped}" if skipped else ""))
     try:
         summary = download_posters(jobs, cfg)
     except KeyboardInterrupt:
@@ -114,7 +115,7 @@ def _print_summary(report: dict, key: str | None) -> None:
 
 def to_jsonl(
     data: str = typer.Option(..., "--data", help="movies_metadata.csv, tmdb_5000_movies.csv or JSONL."),
-    posters_dir: Path = typer.Option(..., "--posters", help="Poster folder (from `posters download`); must be "
+    posters_dir: Path = typer.Option(..., "--posters", help="Poster folder (`posters download`); must be "
                                      "inside the folder of --out."),
     out: Path = typer.Option(..., "--out", help="JSONL file to write (poster paths relative to its folder)."),
     format: str | None = typer.Option(None, "--format", help="Override format detection of --data."),
@@ -129,4 +130,5 @@ def to_jsonl(
                   f"({counts.get('with poster', 0):,} with a poster)")
     for key in ("rows_skipped", "issues"):
         if counts[key]:
-            console.print(f"  {key.replace('_', ' ')}: " + ", ".join(f"{r} {n:,}" for r, n in counts[key].items()))
+            listed = ", ".join(f"{r} {n:,}" for r, n in counts[key].items())
+            console.print(f"  {key.replace('_', ' ')}: {listed}")

@@ -4,7 +4,8 @@
 ``DownloadSummary``. Files are named ``<tmdb_id>.jpg``; see ``downloader`` for the behaviour.
 """
 
-from .downloader import DownloadConfig, DownloadError, DownloadSummary, download_posters, download_posters_async
+from .downloader import download_posters, download_posters_async
+from .settings import DownloadConfig, DownloadError, DownloadSummary
 from .sources import PosterJob, read_jobs
 
 __all__ = ["DownloadConfig", "DownloadError", "DownloadSummary", "PosterJob", "download_posters",

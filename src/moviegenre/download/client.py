@@ -1,4 +1,4 @@
-"""A small async TMDB client: one request at a time, classified into outcomes the downloader retries or records.
+"""A small async TMDB client: each request classified into an outcome the downloader retries or records.
 
 Every request goes through the shared ``RateLimiter``. Failures become ``FetchError`` with a short
 countable ``reason`` and ``retryable`` flag; their text never holds the API key (see ``redact``),
@@ -16,13 +16,11 @@ import httpx
 from .ratelimit import RateLimiter
 from .redact import redact
 from .retry import parse_retry_after
+from .settings import DEFAULT_API_BASE, DEFAULT_IMAGE_BASE
 from .sources import clean_poster_path
 
 log = logging.getLogger("moviegenre.download")
 
-DEFAULT_API_BASE = "https://api.themoviedb.org/3"
-DEFAULT_IMAGE_BASE = "https://image.tmdb.org/t/p"
-POSTER_SIZES = ("w92", "w154", "w185", "w342", "w500", "w780", "original")
 
 
 class FetchError(Exception):
@@ -52,6 +50,10 @@ class TMDBClient:
         self.image_base = image_base.rstrip("/")
         self.max_bytes = max_bytes
         self.deadline = deadline  # whole-request cap: a server trickling bytes never hangs a worker
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self._key)
 
     def api_url(self, tmdb_id: int) -> str:
         """The API URL without the key (what logs and the failure log show)."""
@@ -117,7 +119,8 @@ class TMDBClient:
         except FetchError:
             raise
         except TimeoutError:
-            raise FetchError("timeout", retryable=True, detail=f"no complete answer in {self.deadline:g}s") from None
+            raise FetchError("timeout", retryable=True,
+                             detail=f"no complete answer in {self.deadline:g}s") from None
         except httpx.TimeoutException as e:
             raise FetchError("timeout", retryable=True, detail=type(e).__name__) from None
         except httpx.RemoteProtocolError as e:
@@ -132,7 +135,10 @@ class TMDBClient:
 
 
 def _check_status(resp: httpx.Response) -> None:
-    """Raise a classified ``FetchError`` for anything but 200. Error bodies are never echoed (they may quote the URL)."""
+    """Raise a classified ``FetchError`` for anything but 200.
+
+    Error bodies are never read into messages: they may quote the request URL, key included.
+    """
     status = resp.status_code
     if status == 200:
         return

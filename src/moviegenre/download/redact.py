@@ -42,7 +42,7 @@ class RedactingFilter(logging.Filter):
         record.msg = redact(record.getMessage(), self.secret)
         record.args = None
         if record.exc_info:
-            # a formatted traceback repeats exception messages (which may hold URLs): keep only the redacted text
+            # a formatted traceback repeats exception messages (URLs): keep only the redacted text
             record.msg = f"{record.msg} ({redact(record.exc_info[1], self.secret)})"
             record.exc_info = None
             record.exc_text = None
