@@ -95,4 +95,6 @@ def download_posters(jobs: Sequence[PosterJob], config: DownloadConfig) -> Downl
 def _progress_bar(total: int, enabled: bool):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="poster", desc="posters", disable=not enabled, dynamic_ncols=True)
+    # None: tqdm draws only on a terminal, so redirected logs do not fill with carriage returns
+    return tqdm(total=total, unit="poster", desc="posters", disable=None if enabled else True,
+                dynamic_ncols=True)
