@@ -60,6 +60,8 @@ def download(
 
     setup_logging(verbose)
     logging.getLogger("httpcore").setLevel(logging.INFO)  # its DEBUG trace is socket-level noise
+    if not verbose:  # httpx logs every request at INFO: 45,000 lines is not a summary
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     key = api_key or os.environ.get("TMDB_API_KEY") or None
     cfg = DownloadConfig(
         out_dir=out, api_key=key, size=size, api_base_url=api_base_url, image_base_url=image_base_url,
