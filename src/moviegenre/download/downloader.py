@@ -26,10 +26,18 @@ async def download_posters_async(jobs: Sequence[PosterJob], config: DownloadConf
     """Fetch the posters of ``jobs`` into ``config.out_dir``; see the module docstring.
 
     ``http`` is an optional ``httpx.AsyncClient`` (tests); by default one is made from the config.
+    The API key is scrubbed from httpx's log lines for the duration of the run.
     """
+    installed = install_log_redaction(config.api_key)
+    try:
+        return await _run(jobs, config, http)
+    finally:
+        remove_log_redaction(installed)
+
+
+async def _run(jobs: Sequence[PosterJob], cfg: DownloadConfig, http) -> DownloadSummary:
     import httpx
 
-    cfg = config
     try:
         cfg.out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -77,17 +85,10 @@ async def download_posters_async(jobs: Sequence[PosterJob], config: DownloadConf
 
 
 def download_posters(jobs: Sequence[PosterJob], config: DownloadConfig) -> DownloadSummary:
-    """Blocking wrapper of ``download_posters_async``, writing the failure log (JSONL) at the end.
-
-    The API key is scrubbed from httpx's log lines for the duration of the run.
-    """
+    """Blocking wrapper of ``download_posters_async``, writing the failure log (JSONL) at the end."""
     from .failures import write_failures
 
-    installed = install_log_redaction(config.api_key)
-    try:
-        summary = asyncio.run(download_posters_async(jobs, config))
-    finally:
-        remove_log_redaction(installed)
+    summary = asyncio.run(download_posters_async(jobs, config))
     write_failures(config.failures_file, summary.failures, config.api_key)
     return summary
 
