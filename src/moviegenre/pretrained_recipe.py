@@ -12,6 +12,7 @@ weights ≤ 10 MB, and no overview or title of the data appears in any of its te
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shutil
@@ -55,34 +56,49 @@ def check_folder(folder: Path, movies) -> None:
 
 def card_markdown(report: dict, sizes: dict) -> str:
     """The held-out part of the model card, as markdown (numbers only)."""
-    lines = [f"Held-out test split: {sizes['test']} movies (trained on {sizes['train']}, "
+    lines = [f"Held-out test split: {sizes['test']} movies (the model evaluated was fitted on {sizes['train']}, "
              f"validation {sizes['val']}).", "", "| metric | value |", "|---|---|"]
     for k in HEADLINE:
         v = report.get(k)
         if isinstance(v, int | float):
-            lines.append(f"| {k} | {v:.3f} |")
+            ci = report.get(f"{k}_ci")
+            extra = f" (95% CI {ci[0]:.3f}–{ci[1]:.3f})" if ci else ""
+            lines.append(f"| {k} | {v:.3f}{extra} |")
     per = report.get("per_genre") or {}
     if isinstance(per, dict) and per:
-        lines += ["", "| genre | support | F1 | ROC AUC |", "|---|---|---|---|"]
-        rows = sorted(per.items(), key=lambda kv: -(kv[1].get("support") or 0))
-        for g, d in rows:
-            f1, auc = d.get("f1"), d.get("roc_auc")
-            lines.append(f"| {g} | {d.get('support', '')} | {'' if f1 is None else f'{f1:.2f}'} | "
-                         f"{'' if auc is None else f'{auc:.2f}'} |")
+        lines += ["", "| genre | test support | precision | recall | F1 | ROC AUC |", "|---|---|---|---|---|---|"]
+
+        def f(x):
+            return "" if x is None else f"{x:.2f}"
+
+        for g, d in sorted(per.items(), key=lambda kv: -(kv[1].get("support") or 0)):
+            lines.append(f"| {g} | {d.get('support', '')} | {f(d.get('precision'))} | {f(d.get('recall'))} | "
+                         f"{f(d.get('f1'))} | {f(d.get('roc_auc'))} |")
     if report.get("skipped_genres"):
         lines.append(f"\nSkipped genres (no positive in test): {report['skipped_genres']}")
     return "\n".join(lines)
 
 
+def print_card(folder: Path) -> None:
+    """``--card FOLDER``: the markdown of a saved folder's held-out report (to paste in the docs)."""
+    metrics = json.loads((folder / "metrics.json").read_text())
+    print(card_markdown(metrics["heldout_test"], metrics["recipe"]["split"]["sizes"]))
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="train-pretrained", description=__doc__.split("\n\n")[0])
-    ap.add_argument("data", help="movies folder/file (default in the script: ../shared/data/movies)")
-    ap.add_argument("--out", type=Path, required=True, help="model folder to (re)write")
+    ap.add_argument("data", nargs="?", help="movies folder/file (default in the script: ../shared/data/movies)")
+    ap.add_argument("--card", type=Path, default=None, help="only print the card of this saved folder")
+    ap.add_argument("--out", type=Path, help="model folder to (re)write")
     ap.add_argument("--inputs", default="overview,title,companies,poster")
     ap.add_argument("--fusion", default="late")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-refit", action="store_true", help="ship the model evaluated in step 2 as is")
     args = ap.parse_args(argv)
+    if args.card:
+        return print_card(args.card)
+    if not (args.data and args.out):
+        ap.error("DATA and --out are needed")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     from . import ClassifierConfig, GenreClassifier
