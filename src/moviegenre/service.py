@@ -142,7 +142,8 @@ def create_app(model_dir: str | Path | None = None, *, classifier=None,
         try:
             return await asyncio.wait_for(batcher.submit(movies), timeout=limits.timeout_s)
         except TimeoutError:
-            raise HTTPException(503, f"prediction took longer than {limits.timeout_s:g} s; try again") from None
+            raise HTTPException(503, f"prediction took longer than {limits.timeout_s:g} s; try again",
+                                headers={"Retry-After": "1"}) from None
         except MovieGenreError as e:
             raise HTTPException(400, str(e)) from None
 
@@ -167,7 +168,7 @@ def create_app(model_dir: str | Path | None = None, *, classifier=None,
     async def predict(request: Request):
         """One movie: JSON (``MovieIn``, optional ``poster_b64``) or multipart (``poster`` file)."""
         ctype = request.headers.get("content-type", "")
-        if ctype.startswith("multipart/form-data"):
+        if ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
             movie_in, poster = await _read_multipart(request, limits)
         else:
             movie_in = _parse_json(await request.body(), MovieIn)

@@ -153,3 +153,30 @@ def test_concurrent_requests_are_batched():
     rs = asyncio.run(run())
     assert all(r.status_code == 200 for r in rs)
     assert sum(fake.calls) == 16 and len(fake.calls) < 16  # some requests shared a forward pass
+
+
+def test_urlencoded_form_without_poster(client):
+    r = client.post("/predict", data={"title": "Funny Ghost"})  # httpx sends urlencoded without files
+    assert r.status_code == 200 and set(r.json()["genres"]) == {"Comedy", "Horror"}
+
+
+def test_slow_prediction_is_503_not_a_hang():
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from moviegenre.service import ServiceLimits, create_app
+
+    class Slow(FakeClassifier):
+        def predict_details(self, movies):
+            time.sleep(0.5)
+            return super().predict_details(movies)
+
+    with TestClient(create_app(classifier=Slow(), limits=ServiceLimits(timeout_s=0.1), warm_up=False)) as c:
+        r = c.post("/predict", json={"title": "ghost"})
+    assert r.status_code == 503 and "longer than" in r.json()["detail"]
+
+
+def test_unknown_form_field_is_422(client):
+    r = client.post("/predict", data={"title": "x", "plot": "y"}, files={"poster": ("p.jpg", b"", "image/jpeg")})
+    assert r.status_code == 422 and "plot" in r.json()["detail"]
