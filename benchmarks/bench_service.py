@@ -5,8 +5,8 @@
 
 1. In process: ``GenreClassifier.load(model).predict_details([movie])`` for one movie, warm
    (after a few calls), with and without a poster → p50/p95 in ms.
-2. Over loopback: starts ``moviegenre serve`` in a subprocess, then a local httpx client keeps
-   ``--concurrency`` requests in flight (multipart, every one with a poster) until ``--requests``
+2. Over loopback: starts ``moviegenre serve`` in a subprocess; one request at a time (round-trip
+   latency), then a local httpx client keeps ``--concurrency`` requests in flight (multipart, every one with a poster) until ``--requests``
    are done → requests/s, errors, latency p50/p95 under load.
 
 Movies and posters are generated here (own text, noise images at real poster size 182×268),
@@ -176,7 +176,9 @@ def main() -> None:
     port = free_port()
     proc = start_server(model_dir, port, args.threads, args.workers)
     try:
-        result["service"] = asyncio.run(load(f"http://127.0.0.1:{port}", posters, args.requests, args.concurrency))
+        url = f"http://127.0.0.1:{port}"
+        result["http_one_in_flight"] = asyncio.run(load(url, posters, min(50, args.requests), 1))
+        result["service"] = asyncio.run(load(url, posters, args.requests, args.concurrency))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -189,6 +191,8 @@ def main() -> None:
     print(f"service, posters, {sv['concurrency']} in flight: {sv['requests_per_s']} req/s, "
           f"{sv['errors']} errors of {sv['requests']}  (target >= 20 req/s, 0 errors); "
           f"latency p50 {sv['latency_under_load']['p50_ms']} ms p95 {sv['latency_under_load']['p95_ms']} ms")
+    one = result["http_one_in_flight"]["latency_under_load"]
+    print(f"HTTP round trip with poster, one request at a time: p50 {one['p50_ms']} ms  p95 {one['p95_ms']} ms")
     print(f"load average at start: {result['load_avg_at_start']:.1f} on {result['cpus']} cores; "
           f"--threads {args.threads} --workers {args.workers}")
     if args.json:
