@@ -9,8 +9,6 @@ returns ``(proba float32 [N, G], pred uint8 [N, G])`` for ``N`` evaluation movie
 - ``most_frequent_k``: predicts the ``k`` most common training genres for every movie, ``k`` = the
   median number of labels per training movie; probability = prevalence (so its ranking metrics
   equal the prior's: one constant score per genre gives ROC-AUC 0.5).
-
-``tune_thresholds`` (per-genre F1-optimal cut-offs on validation) is shared with the replica.
 """
 
 from __future__ import annotations
@@ -57,29 +55,3 @@ def run_baseline(name: str, y_train: np.ndarray, n: int) -> tuple[np.ndarray, np
     if name not in funcs:
         raise ValueError(f"unknown baseline {name!r}; choose from {list(BASELINES)}")
     return funcs[name](y_train, n)
-
-
-def tune_thresholds(y_val: np.ndarray, p_val: np.ndarray, grid: np.ndarray | None = None) -> np.ndarray:
-    """Per-genre threshold ``[G]`` maximising that genre's F1 on validation; 0.5 where it has no positives.
-
-    Vectorised over the grid: TP/FP/FN for every (cut-off, genre) pair at once.
-    """
-    y = np.asarray(y_val, bool)
-    p = np.asarray(p_val, np.float64)
-    grid = np.linspace(0.05, 0.95, 19) if grid is None else np.asarray(grid)
-    pred = p[None, :, :] >= grid[:, None, None]  # [T, N, G]
-    tp = (pred & y[None]).sum(1)
-    fp = (pred & ~y[None]).sum(1)
-    fn = (~pred & y[None]).sum(1)
-    f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)  # [T, G]
-    best = grid[np.argmax(f1, axis=0)]
-    return np.where(y.sum(0) > 0, best, 0.5).astype(np.float32)
-
-
-def apply_thresholds(proba: np.ndarray, thresholds: np.ndarray, at_least_one: bool = True) -> np.ndarray:
-    """0/1 predictions ``[N, G]``; with ``at_least_one`` a movie with none gets its most probable genre."""
-    pred = (np.asarray(proba) >= np.asarray(thresholds)[None, :]).astype(np.uint8)
-    if at_least_one and pred.shape[1]:
-        empty = pred.sum(1) == 0
-        pred[empty, np.argmax(proba[empty], axis=1)] = 1
-    return pred

@@ -5,7 +5,8 @@ embedding + LSTM trained from scratch; the poster goes through a small CNN train
 100x100 images; branches are fused by concatenation or summation, then a dense layer and one sigmoid
 per genre. Trained briefly (a few epochs, best epoch by validation micro-F1) so all fourteen rows fit
 the experiment's time budget; per-genre thresholds are tuned on validation exactly as for our model,
-so the comparison is about the design, not the cut-off.
+so the comparison is about the design, not the cut-off
+(``moviegenre.thresholds``: micro-F1 objective, at least one genre per movie).
 
 ``ReplicaInputs`` holds every movie's tensors once; ``train_replica`` fits one row on index sets.
 """
@@ -162,7 +163,7 @@ def train_replica(data: ReplicaInputs, inputs, fusion, y, train_idx, val_idx,
 def _train(data, inputs, fusion, y, train_idx, val_idx, cfg, progress):
     import torch
 
-    from .baselines import apply_thresholds, tune_thresholds
+    from .thresholds import apply_thresholds, tune_thresholds
 
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -187,7 +188,7 @@ def _train(data, inputs, fusion, y, train_idx, val_idx, cfg, progress):
             loss.backward()
             opt.step()
         p_val = predict_replica(net, data, inputs, val_idx)
-        f1 = _micro_f1(y[val_idx], apply_thresholds(p_val, tune_thresholds(y[val_idx], p_val)))
+        f1 = _micro_f1(y[val_idx], apply_thresholds(p_val, tune_thresholds(y[val_idx], p_val), True))
         if f1 > best:
             best, stale = f1, 0
             best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}

@@ -3,14 +3,7 @@
 import numpy as np
 import pytest
 
-from moviegenre.baselines import (
-    all_negative,
-    apply_thresholds,
-    most_frequent_k,
-    prior,
-    run_baseline,
-    tune_thresholds,
-)
+from moviegenre.baselines import all_negative, most_frequent_k, prior, run_baseline
 from moviegenre.metrics import evaluate_predictions
 
 # prevalence: 0.75, 0.5, 0.25, 0.0; median labels per movie = 1.5 -> k = 1
@@ -45,15 +38,3 @@ def test_baselines_go_through_metrics_without_crash():
         assert set(r["skipped_genres"]) == {"c", "d"}
     with pytest.raises(ValueError, match="unknown baseline"):
         run_baseline("oracle", Y_TRAIN, 1)
-
-
-def test_tune_and_apply_thresholds():
-    y = np.array([[1, 0], [1, 0], [0, 0], [0, 1]], np.uint8)
-    p = np.array([[0.3, 0.9], [0.35, 0.1], [0.2, 0.2], [0.1, 0.8]], np.float32)
-    t = tune_thresholds(y, p)
-    assert 0.2 < t[0] <= 0.3 and 0.2 < t[1] <= 0.8
-    pred = apply_thresholds(p, t, at_least_one=False)
-    assert pred[:, 0].tolist() == [1, 1, 0, 0]
-    # a movie with nothing over threshold gets its most probable genre
-    assert apply_thresholds(np.array([[0.1, 0.2]]), np.array([0.5, 0.5])).tolist() == [[0, 1]]
-    assert tune_thresholds(np.zeros((2, 1)), np.ones((2, 1)))[0] == 0.5  # no positives: default
