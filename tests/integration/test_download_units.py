@@ -94,3 +94,11 @@ def test_limiter_spacing_and_pause():
     gaps = [b - a for a, b in zip(starts, starts[1:])]
     assert all(g >= 0.1 for g in gaps)
     assert gaps[2] >= 3.0
+
+
+def test_config_repr_hides_the_key(tmp_path):
+    from moviegenre.download import DownloadConfig
+
+    cfg = DownloadConfig(out_dir=tmp_path, api_key="  hidden-key-42 \n")
+    assert cfg.api_key == "hidden-key-42"  # pasted with stray whitespace: trimmed
+    assert "hidden-key-42" not in repr(cfg) and "hidden-key-42" not in str(cfg)
