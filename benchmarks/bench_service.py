@@ -72,10 +72,10 @@ def pct(ms: list[float]) -> dict:
 
 def bench_latency(model_dir: Path, posters: list[bytes], runs: int) -> dict:
     from moviegenre.classifier import GenreClassifier
-    from moviegenre.service import _uncached
+    from moviegenre.service import uncached_predict
 
     clf = GenreClassifier.load(model_dir)
-    predict = _uncached(clf.predict_details)  # what the service calls: no disk cache
+    predict = uncached_predict(clf.predict_details)  # what the service calls: no disk cache
     out = {}
     for label, with_poster in (("with_poster", True), ("without_poster", False)):
         for i in range(5):  # warm-up: sessions, threads, allocator
