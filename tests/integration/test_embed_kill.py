@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 SCRIPT = r'''
 import sys, time
 import numpy as np
+import pytest
 from moviegenre.config import EncoderConfig
 from moviegenre.encoders.base import Encoder
 from moviegenre.records import Movie
@@ -73,3 +75,36 @@ def test_sigkill_then_resume(tmp_path):
     assert len(keys) == n and len({k.tobytes() for k in keys}) == n, "no duplicates, nothing lost"
     out, err = _run(script, cache, n).communicate(timeout=120)
     assert out.split()[-1] == "0", "a third run is all cache"
+
+
+@pytest.mark.slow
+def test_cli_sigkill_then_resume(tmp_path):
+    """The same with the real command and poster network: kill `moviegenre embed`, run it again."""
+    import json
+
+    from safetensors.numpy import load_file
+
+    from conftest import make_movies
+
+    n = 40
+    rows = [{"imdb_id": f"tt{9200000 + i}", "title": m.title, "overview": m.overview, "genres": list(m.genres),
+             "poster": os.path.relpath(m.poster, tmp_path)} for i, m in enumerate(make_movies(tmp_path, n=n))]
+    (tmp_path / "movies.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cache = tmp_path / "cache"
+    cmd = [sys.executable, "-m", "moviegenre", "embed", "--data", str(tmp_path), "--inputs", "poster",
+           "--backend", "torch", "--batch-size", "1", "--cache-dir", str(cache), "--json"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    shard_dir = cache / "features" / "poster-lite0@224x160.1"
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(shard_dir.glob("shard-*.safetensors"))) < 2:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = len(list(shard_dir.glob("shard-*.safetensors")))
+    assert 2 <= before < n // 4  # 4 posters a shard at --batch-size 1
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["inputs"]["poster"]["present"] == n
+    keys = np.concatenate([load_file(str(p))["keys"] for p in shard_dir.glob("shard-*.safetensors")])
+    assert len(keys) == n == len({k.tobytes() for k in keys})
