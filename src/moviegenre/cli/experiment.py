@@ -1,7 +1,49 @@
-"""CLI commands of this area (placeholder until the area lands)."""
+"""``moviegenre experiment``: the study's ablation in one command (see ``moviegenre.experiment``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
+from .common import console, setup_logging
+
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the main app."""
+    """Add ``experiment`` to the main app."""
+
+    @app.command()
+    def experiment(
+        data: str = typer.Option("default", "--data", help="JSONL file/folder, a Kaggle/TMDB csv, or 'default'."),
+        out: Path = typer.Option(Path("runs/experiment"), "--out", help="Folder for split, rows and results."),
+        seed: int = typer.Option(0, help="Split and training seed."),
+        bootstrap: int = typer.Option(200, help="Bootstrap resamples for the F1 intervals (0: none)."),
+        kinds: str = typer.Option("ours,replica,baseline", help="Row kinds to run, comma-separated."),
+        no_plots: bool = typer.Option(False, "--no-plots", help="Skip the PNG plots."),
+        verbose: bool = typer.Option(False, "--verbose", "-v"),
+    ) -> None:
+        """Run the full table: 7 study input sets x {concat, sum, gated, late}, single inputs, the study
+        replica, the baselines. Resumable: finished rows in OUT/rows are kept on rerun."""
+        import os
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        setup_logging(verbose)
+        from ..errors import MovieGenreError
+        from ..experiment import run_experiment
+
+        chosen = tuple(k.strip() for k in kinds.split(",") if k.strip())
+        bad = [k for k in chosen if k not in ("ours", "replica", "baseline")]
+        if bad or not chosen:
+            raise MovieGenreError(f"--kinds: unknown {bad or kinds!r}; choose from ours, replica, baseline")
+        summary = run_experiment(data, out, seed=seed, bootstrap=bootstrap, kinds=chosen, plots=not no_plots)
+        checks = summary["acceptance"]
+        console.print(f"[bold]{len(summary['rows'])} rows[/] ({summary['resumed_rows']} resumed, "
+                      f"{len(summary['skipped_rows'])} skipped) in {summary['run_seconds']:.0f} s → "
+                      f"{out / 'results.md'}")
+        best = max((r for r in summary["rows"] if r["kind"] == "ours"), default=None,
+                   key=lambda r: r["metrics"]["micro_f1"])
+        if best:
+            m = best["metrics"]
+            console.print(f"best: {best['id']}  micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}  "
+                          f"mAP {m['map'] or 0:.3f}")
+        console.print("acceptance checks: " + ("all pass" if checks["all_pass"] else "[red]some fail[/] (see results.md)"))

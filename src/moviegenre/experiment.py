@@ -1,0 +1,148 @@
+"""``run_experiment``: the study's ablation redone on one split, every row, resumable.
+
+One split (``DIR/split.json``: the data area's ``make_split``, seed 0; reused on rerun) and the
+rows of ``moviegenre.experiment_rows`` (ours x fusions, single inputs, the study replica, the
+baselines). Each finished row is written atomically to ``DIR/rows/<id>.json`` and skipped on
+rerun, so an interrupted run resumes where it stopped; ``moviegenre.report`` then writes
+``results.md``/``.csv``/``.json`` and the plots from all rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from .errors import MovieGenreError
+from .records import Dataset
+
+log = logging.getLogger("moviegenre.experiment")
+
+
+def write_json(path: Path, obj) -> None:
+    """Atomic JSON write: temp file in the same folder, then ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=1, sort_keys=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_or_make_split(dataset: Dataset, out: Path, seed: int = 0):
+    """``out/split.json`` when it exists (checked against the data), else a new one, saved."""
+    from .data.split import Split, make_split
+
+    path = out / "split.json"
+    if path.exists():
+        split = Split.load(path)
+        log.info("reusing split %s", path)
+    else:
+        split = make_split(dataset, seed=seed)
+        split.save(path)
+    return split, split.apply(dataset)
+
+
+def split_id(split) -> str:
+    """A short fingerprint of the split's parts: rows computed on another split are not reused."""
+    text = json.dumps([sorted(split.train), sorted(split.val), sorted(split.test)])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _load_row(path: Path, sid: str) -> dict | None:
+    try:
+        row = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        log.warning("%s is unreadable; the row is run again", path)
+        return None
+    return row if row.get("split_id") == sid else None
+
+
+def _save_labels(path: Path, y, genres) -> None:
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
+    np.savez_compressed(tmp, y=y, genres=np.array(genres))
+    os.replace(tmp, path)
+
+
+def run_experiment(data: str | Path | Dataset, out: str | Path, *, seed: int = 0, bootstrap: int = 200,
+                   kinds: tuple[str, ...] = ("ours", "replica", "baseline"), replica_config=None,
+                   classifier_overrides: dict | None = None, progress: bool = True, plots: bool = True) -> dict:
+    """Run (or resume) every row on ``data`` and write the report into ``out``; returns the summary.
+
+    ``kinds`` limits the row kinds; ``classifier_overrides`` are ``ClassifierConfig`` fields applied to
+    every ``ours`` row (e.g. ``{"max_epochs": 5}`` for a quick look).
+    """
+    from .config import ClassifierConfig
+    from .experiment_rows import Row, Runner, plan_rows
+    from .report import write_report
+
+    t0 = time.perf_counter()
+    if isinstance(data, Dataset):
+        dataset = data
+    else:
+        from .data import read_movies
+
+        dataset = read_movies(data)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    split, parts = load_or_make_split(dataset, out, seed)
+    sid = split_id(split)
+    default_fusion = (classifier_overrides or {}).get("fusion", ClassifierConfig().fusion)
+    planned, skipped = plan_rows(parts[0], default_fusion)
+    planned = [r for r in planned if r.kind in kinds]
+    runner = Runner(dataset, parts, out, bootstrap=bootstrap, seed=seed, replica_config=replica_config,
+                    classifier_overrides=classifier_overrides, progress=False)
+    _save_labels(out / "predictions" / "labels.npz", runner.y["test"], runner.genres)
+    results, resumed = [], 0
+    bar = planned
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(planned, desc="experiment", unit="row", dynamic_ncols=True)
+    row: Row
+    for row in bar:
+        path = out / "rows" / f"{row.id}.json"
+        if path.exists() and (done := _load_row(path, sid)) is not None:
+            results.append(done)
+            resumed += 1
+            continue
+        if progress:
+            bar.set_postfix_str(row.id)
+        try:
+            result = runner.run(row)
+        except MovieGenreError as e:  # e.g. no usable poster in training: a listed skip, not a crash
+            log.warning("row %s skipped: %s", row.id, e)
+            skipped.append({"id": row.id, "kind": row.kind, "inputs": list(row.inputs), "fusion": row.fusion,
+                            "reason": str(e)})
+            continue
+        result["split_id"] = sid
+        write_json(path, result)
+        results.append(result)
+    summary = {
+        "data": str(getattr(dataset, "source", "") or data),
+        "n_movies": len(dataset),
+        "dataset_skipped": dict(dataset.skipped),
+        "split": {"file": "split.json", "id": sid, "seed": split.seed,
+                  "sizes": {p: len(x) for p, x in zip(("train", "val", "test"), parts, strict=True)}},
+        "genres": runner.genres,
+        "default_fusion": default_fusion,
+        "bootstrap": bootstrap,
+        "run_seconds": round(time.perf_counter() - t0, 1),
+        "rows_seconds": round(sum(r.get("seconds", 0) for r in results), 1),
+        "resumed_rows": resumed,
+        "rows": results,
+        "skipped_rows": skipped,
+    }
+    write_report(summary, out, plots=plots)
+    return summary
