@@ -84,3 +84,15 @@ def test_damaged_and_partial_files_are_ignored(tmp_path, caplog):
 def test_content_key_is_content_only():
     assert content_key("abc") == content_key(b"abc") and len(content_key("abc")) == 32
     assert content_key("abc") != content_key("abd")
+
+
+def test_refresh_sees_other_writers_and_shared_instance(tmp_path):
+    a = FeatureCache(tmp_path, "enc@1")
+    b = FeatureCache(tmp_path, "enc@1")  # another process
+    keys, feats = _rows(4)
+    a.put(keys[:2], feats[:2], np.ones(2, bool))
+    assert len(b) == 2
+    a.put(keys[2:], feats[2:], np.ones(2, bool))
+    assert b.get(keys[3]) is None and b.refresh() == 1 and b.get(keys[3])[0].tolist() == feats[3].tolist()
+    assert FeatureCache.shared(tmp_path, "enc@1") is FeatureCache.shared(str(tmp_path), "enc@1")
+    assert FeatureCache.shared(tmp_path, "enc@1") is not FeatureCache.shared(tmp_path, "enc@2")

@@ -70,7 +70,7 @@ class Encoder:
     @property
     def cache(self) -> FeatureCache:
         if self._cache is None:
-            self._cache = FeatureCache(self.config.resolved_cache_dir(), f"{self.name}@{self.version}")
+            self._cache = FeatureCache.shared(self.config.resolved_cache_dir(), f"{self.name}@{self.version}")
         return self._cache
 
     def encode(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True):
@@ -87,10 +87,13 @@ class Encoder:
         keys: dict[int, bytes] = {}
         if use_cache and todo:
             store = self.cache
+            for i in todo:
+                keys[i] = self._hash_content(contents[i])
+            if any(keys[i] not in store for i in todo):
+                store.refresh()  # another process may have computed them meanwhile
             missing = []
             for i in todo:
-                keys[i] = k = self._hash_content(contents[i])
-                hit = store.get(k)
+                hit = store.get(keys[i])
                 if hit is None:
                     missing.append(i)
                 else:

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 import time
 from pathlib import Path
 
@@ -28,6 +29,8 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 COMPACT_AT = 200  # shards per folder before merging (single-movie writes would otherwise pile up)
+_OPEN: dict[Path, FeatureCache] = {}
+_OPEN_LOCK = threading.Lock()
 
 
 def content_key(content: bytes | str) -> bytes:
@@ -44,7 +47,17 @@ class FeatureCache:
         safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in namespace)
         self.dir = Path(cache_dir) / "features" / safe
         self._index: dict[bytes, tuple[np.ndarray, bool, str]] | None = None
+        self._read: set[str] = set()  # shard files already in the index
+        self._lock = threading.RLock()  # one instance may serve several threads (the service)
         self.dim: int | None = None
+
+    @classmethod
+    def shared(cls, cache_dir: str | Path, namespace: str) -> FeatureCache:
+        """One instance per folder per process, so many encoders (an ablation) load the shards once."""
+        probe = cls(cache_dir, namespace)
+        key = probe.dir.resolve()
+        with _OPEN_LOCK:
+            return _OPEN.setdefault(key, probe)
 
     # -- reading -------------------------------------------------------------------------------
     def _shards(self) -> list[Path]:
@@ -53,12 +66,24 @@ class FeatureCache:
         return sorted(p for p in self.dir.glob("shard-*.safetensors"))
 
     def _load(self) -> dict:
-        if self._index is not None:
-            return self._index
+        if self._index is None:
+            self.refresh()
+        return self._index
+
+    def refresh(self) -> int:
+        """Read shards written since the last look (by another process); returns how many."""
         from safetensors import safe_open
 
-        index: dict[bytes, tuple[np.ndarray, bool, str]] = {}
-        for path in self._shards():
+        with self._lock:
+            if self._index is None:
+                self._index = {}
+            return self._refresh_locked(safe_open)
+
+    def _refresh_locked(self, safe_open) -> int:
+        index = self._index
+        new = [p for p in self._shards() if p.name not in self._read]
+        for path in new:
+            self._read.add(path.name)
             try:
                 with safe_open(str(path), framework="numpy") as f:
                     meta = f.metadata() or {}
@@ -78,8 +103,7 @@ class FeatureCache:
                 kb = k.tobytes()
                 if kb not in index:
                     index[kb] = (feats[i], bool(present[i]), reasons.get(str(i), ""))
-        self._index = index
-        return index
+        return len(new)
 
     def __len__(self) -> int:
         return len(self._load())
@@ -96,6 +120,10 @@ class FeatureCache:
         """Append one shard atomically. ``features`` float32 [n, D], ``present`` bool [n]."""
         if not keys:
             return
+        with self._lock:
+            self._put_locked(keys, features, present, reasons)
+
+    def _put_locked(self, keys, features, present, reasons):
         from safetensors.numpy import save_file
 
         index = self._load()
@@ -109,7 +137,8 @@ class FeatureCache:
         pres = np.asarray(present, dtype=bool)[rows]
         why = {str(j): reasons[i] for j, i in enumerate(rows) if reasons and i in reasons}
         key_arr = np.frombuffer(b"".join(keys[i] for i in rows), dtype=np.uint8).reshape(len(rows), 32)
-        self._write({"keys": key_arr, "features": feats, "present": pres.astype(np.uint8)}, why, save_file)
+        written = self._write({"keys": key_arr, "features": feats, "present": pres.astype(np.uint8)}, why, save_file)
+        self._read.add(written.name)
         if self.dim is None:
             self.dim = int(feats.shape[1])
         for j, i in enumerate(rows):
@@ -132,7 +161,7 @@ class FeatureCache:
             return False
         from safetensors.numpy import save_file
 
-        self._index = None
+        self._index, self._read = None, set()
         index = self._load()
         if not index:
             return False
@@ -141,7 +170,8 @@ class FeatureCache:
         pres = np.array([index[k][1] for k in keys], dtype=np.uint8)
         why = {str(i): index[k][2] for i, k in enumerate(keys) if index[k][2]}
         key_arr = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 32)
-        self._write({"keys": key_arr, "features": feats, "present": pres}, why, save_file)
+        merged = self._write({"keys": key_arr, "features": feats, "present": pres}, why, save_file)
+        self._read.add(merged.name)
         for p in shards:  # only after the merged shard is in place
             p.unlink(missing_ok=True)
         return True
