@@ -74,7 +74,12 @@ class GenreClassifier:
         self.history_ = train_net(self.net_, FeatureSet(feats_train, present_train, y_train),
                                   FeatureSet(feats_val, present_val, y_val), cfg, progress=progress)
         proba_val = self._proba_from(FeatureSet(feats_val, present_val))[0]
-        self.thresholds_ = tune_thresholds(y_val, proba_val, objective=cfg.threshold_objective)
+        oof = self.history_.pop("oof_proba", None)
+        if oof is not None:  # late fusion: out-of-fold training predictions join validation
+            self.thresholds_ = tune_thresholds(np.concatenate([y_train, y_val]), np.concatenate([oof, proba_val]),
+                                               objective=cfg.threshold_objective)
+        else:
+            self.thresholds_ = tune_thresholds(y_val, proba_val, objective=cfg.threshold_objective)
         self.val_report_ = self._report(y_val, proba_val)
         self.training_summary_ = {
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),

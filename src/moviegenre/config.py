@@ -87,6 +87,7 @@ class ClassifierConfig(_JsonMixin):
     max_epochs: int = 60
     patience: int = 8
     class_weighted: bool = False  # BCE with per-genre positive weights (capped), for rare genres
+    head_l2_grid: list[float] = field(default_factory=lambda: [0.1, 0.03, 0.01, 0.003, 0.001])  # late, linear heads
     stack_folds: int = 5  # late fusion: folds for the out-of-fold predictions the stacker learns from
     threshold_objective: str = "micro"  # "micro": thresholds maximise micro-F1; "per_genre": each genre's F1
     min_genre_count: int = 0  # genres rarer than this in training are dropped
