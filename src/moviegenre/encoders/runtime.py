@@ -23,6 +23,7 @@ from ..errors import ModelError
 log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _MODELS: dict[tuple, object] = {}
+LOAD_SECONDS: dict[tuple, float] = {}  # how long each network took to load (or export), for reports
 
 LITE_VARIANTS = ("lite0", "lite2")
 
@@ -40,9 +41,13 @@ def resolve_backend(backend: str) -> str:
 
 
 def _cached(key: tuple, build):
+    import time
+
     with _LOCK:
         if key not in _MODELS:
+            t = time.perf_counter()
             _MODELS[key] = build()
+            LOAD_SECONDS[key] = time.perf_counter() - t
         return _MODELS[key]
 
 
