@@ -72,7 +72,7 @@ def pct(ms: list[float]) -> dict:
 
 def bench_latency(model_dir: Path, posters: list[bytes], runs: int) -> dict:
     from moviegenre.classifier import GenreClassifier
-    from moviegenre.service import uncached_predict
+    from moviegenre.batching import uncached_predict
 
     clf = GenreClassifier.load(model_dir)
     predict = uncached_predict(clf.predict_details)  # what the service calls: no disk cache

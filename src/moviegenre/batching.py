@@ -77,3 +77,16 @@ class MicroBatcher:
         for t in self._tasks:
             t.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def uncached_predict(predict_details):
+    """Requests skip the on-disk feature cache: one shard a request would pile up on disk, and
+    a user's upload is rarely seen twice."""
+    import functools
+    import inspect
+
+    try:
+        takes_cache = "cache" in inspect.signature(predict_details).parameters
+    except (TypeError, ValueError):
+        takes_cache = False
+    return functools.partial(predict_details, cache=False) if takes_cache else predict_details

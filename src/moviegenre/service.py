@@ -11,7 +11,6 @@ predictions go through a ``MicroBatcher``.
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
 import logging
 from contextlib import asynccontextmanager
@@ -22,7 +21,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from . import __version__
-from .batching import MicroBatcher
+from .batching import MicroBatcher, uncached_predict
 from .errors import MovieGenreError
 from .records import Movie
 from .service_io import (PREDICT_BODY, BatchIn, BatchOut, BodyLimitMiddleware, MovieIn, Prediction, ServiceLimits,
@@ -149,15 +148,3 @@ def _warm_up(predict_fn) -> None:
     predict_fn([Movie(key="warm-up", title="Warm Up", overview="A short made-up plot to load the text model.",
                       companies=("Warm Up Pictures",), poster_bytes=buf.getvalue())])
     log.info("warmed up in %.1f s", time.perf_counter() - t)
-
-
-def uncached_predict(predict_details):
-    """Requests skip the on-disk feature cache: one shard a request would pile up on disk, and
-    a user's upload is rarely seen twice."""
-    import inspect
-
-    try:
-        takes_cache = "cache" in inspect.signature(predict_details).parameters
-    except (TypeError, ValueError):
-        takes_cache = False
-    return functools.partial(predict_details, cache=False) if takes_cache else predict_details

@@ -158,7 +158,10 @@ def register(app: typer.Typer) -> None:
             predict_file(load_classifier(model), data, format, out, batch_size)
             return
         movie = movie_from_flags(title, overview, companies, poster)  # check input before loading the model
-        details = load_classifier(model).predict_details([movie])[0]
+        from ..batching import uncached_predict
+
+        # one movie: nothing worth keeping in the feature cache (it would be a shard per call)
+        details = uncached_predict(load_classifier(model).predict_details)([movie])[0]
         if as_json:
             print(json.dumps(details, ensure_ascii=False, indent=2))
         else:
