@@ -55,3 +55,29 @@ def test_batch_matches_single(client):
     singles = [client.post("/predict", json=m).json() for m in movies]
     for b, s in zip(batch, singles, strict=True):
         assert b["scores"] == pytest.approx(s["scores"], abs=1e-5)
+
+
+def test_concurrent_requests_match_one_at_a_time(tmp_path):
+    """Two model threads and micro-batching must not mix movies up."""
+    import asyncio
+
+    import httpx
+
+    from moviegenre.service import create_app
+
+    app = create_app(tiny_model_dir())
+    posters = [make_poster(tmp_path / f"p{i}.jpg", (40 * i, 200 - 30 * i, 90), seed=i).read_bytes() for i in range(6)]
+    words = ["ghost blood", "love kiss", "explosion chase", "funny prank", "family grief", "haunted night"]
+    movies = [{"title": f"Film {i}", "overview": words[i],
+               "poster_b64": base64.b64encode(posters[i]).decode()} for i in range(6)]
+
+    async def run():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            alone = [(await c.post("/predict", json=m)).json() for m in movies]
+            together = await asyncio.gather(*[c.post("/predict", json=m) for m in movies * 3])
+        return alone, [r.json() for r in together]
+
+    alone, together = asyncio.run(run())
+    for i, r in enumerate(together):
+        assert r["scores"] == pytest.approx(alone[i % 6]["scores"], abs=1e-5)
