@@ -66,6 +66,12 @@ def write_folder(folder: str | Path, docs: dict[str, dict], tensors: dict) -> Pa
             (tmp / name).write_text(_dump(obj), encoding="utf-8")
         tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
         save_file(tensors, str(tmp / "model.safetensors"), metadata={"format_version": str(FORMAT_VERSION)})
+        # mkdtemp makes a private folder; a model folder is meant to be shared like any other file
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)
+        for f in tmp.iterdir():
+            f.chmod(0o666 & ~umask)
         old = None
         if folder.exists():
             if not folder.is_dir():

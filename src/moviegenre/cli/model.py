@@ -71,6 +71,9 @@ def train(
     epochs: int | None = typer.Option(None, "--epochs", help="Maximum epochs (default from the config)."),
     class_weighted: bool = typer.Option(False, "--class-weighted", help="Class-weighted BCE for rare genres."),
     text_model: str = typer.Option("minilm", "--text-model", help="Overview/title encoder: minilm | tfidf."),
+    refit: bool = typer.Option(True, "--refit/--no-refit", help="After measuring on test, fit again on train+test "
+                               "(val still tunes) and save that model: it has seen more movies. The reported "
+                               "test metrics are those of the train-only model."),
     format: str | None = FormatOpt,
     posters: Path | None = PostersOpt,
     json_out: bool = JsonOpt,
@@ -102,7 +105,14 @@ def train(
     extra = {"test": reports.get("test"), "split": {"file": str(split) if split else None, "seed": parts.seed,
                                                     "sizes": {"train": len(train_set), "val": len(val_set),
                                                               "test": len(test_set)}},
-             "fit_seconds": round(seconds, 1)}
+             "fit_seconds": round(seconds, 1), "fitted_on": "train"}
+    if refit and len(test_set):
+        from ..records import Dataset
+
+        console.print(f"refitting on train + test ({len(train_set) + len(test_set):,} movies) for the saved model")
+        clf = GenreClassifier(config).fit(Dataset(list(train_set) + list(test_set), source=str(data)), val_set,
+                                          progress=True)
+        extra["fitted_on"] = "train+test (test metrics above are from the train-only model)"
     clf.save(out, extra_metrics=extra)
     parts.save(out / "split.json")
     if json_out:
