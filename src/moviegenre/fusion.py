@@ -67,27 +67,31 @@ class SumFusion(nn.Module):
 class GatedFusion(nn.Module):
     """Gated multimodal unit (Arevalo et al. 2017) generalised to M inputs.
 
-    ``h_m = tanh(W_m x_m)`` ``[B, H]``; the gate sees every input and gives, per hidden unit, a
-    softmax over the present inputs ``z [B, M, H]``; ``h = Σ_m z_m ⊙ h_m``. The per-movie weight
-    of input m is ``mean_H z_m``. Each input has its own ``W_m`` (the widely copied bug feeds the
-    second input through the first input's layer; the gradient test catches that).
+    ``h_m = tanh(W_m x_m)`` ``[B, H]``; a gate reads all the ``h_m`` (and the presence mask) and
+    gives, per hidden unit, a softmax over the present inputs ``z [B, M, H]``;
+    ``h = Σ_m z_m ⊙ h_m`` → head. The per-movie weight of input m is ``mean_H z_m``. The gate
+    reads the ``h_m`` rather than the raw features: on 384 + 1280 + ... dimensional inputs a
+    gate on raw features has millions of weights and overfits. Each input has its own ``W_m``
+    (the widely copied bug feeds the second input through the first input's layer; the gradient
+    test catches that).
     """
 
     def __init__(self, dims: list[int], n_out: int, hidden_dim: int = 256, dropout: float = 0.3,
                  input_dropout: float = 0.2, **_):
         super().__init__()
-        self.n, self.hidden = len(dims), hidden_dim
         self.drop_in = nn.Dropout(input_dropout)
         self.value = nn.ModuleList(nn.Linear(d, hidden_dim) for d in dims)
-        self.gate = nn.Linear(sum(dims) + len(dims), hidden_dim * len(dims))
+        self.n, self.hidden = len(dims), hidden_dim
+        self.gate = nn.Linear(hidden_dim * len(dims) + len(dims), hidden_dim * len(dims))
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_dim, n_out)
 
     def forward(self, xs, mask):
-        # absent inputs are zeroed here too: the gate sees every input, so garbage must not leak in
-        xs = [self.drop_in(_masked(x, mask[:, i])) for i, x in enumerate(xs)]
-        h = torch.stack([torch.tanh(v(x)) for v, x in zip(self.value, xs, strict=True)], dim=1)  # [B, M, H]
-        g = self.gate(torch.cat([*xs, mask.to(xs[0].dtype)], dim=-1)).view(-1, self.n, self.hidden)
+        m = mask.to(xs[0].dtype)
+        # absent inputs are zeroed: the gate sees every input, so garbage must not leak in
+        h = torch.stack([_masked(torch.tanh(v(self.drop_in(x))), mask[:, i])
+                         for i, (v, x) in enumerate(zip(self.value, xs, strict=True))], dim=1)  # [B, M, H]
+        g = self.gate(torch.cat([h.flatten(1), m], dim=-1)).view(-1, self.n, self.hidden)
         present = mask.unsqueeze(-1)
         # a large negative rather than -inf: a movie with no input at all gets z = 0, not NaN
         z = torch.softmax(g.masked_fill(~present, -1e4), dim=1) * present.to(g.dtype)  # [B, M, H]
