@@ -79,6 +79,7 @@ def test_damaged_and_partial_files_are_ignored(tmp_path, caplog):
     other._index, other.dim = {}, None
     other.put([content_key("wide")], np.ones((1, 9), np.float32), np.ones(1, bool))
     assert len(FeatureCache(tmp_path, "enc@1")) == 3
+    assert len(FeatureCache(tmp_path, "enc@1", dim=9)) == 1  # the expected width decides, not the first shard
 
 
 def test_content_key_is_content_only():

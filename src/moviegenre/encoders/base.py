@@ -70,7 +70,8 @@ class Encoder:
     @property
     def cache(self) -> FeatureCache:
         if self._cache is None:
-            self._cache = FeatureCache.shared(self.config.resolved_cache_dir(), f"{self.name}@{self.version}")
+            self._cache = FeatureCache.shared(self.config.resolved_cache_dir(), f"{self.name}@{self.version}",
+                                              dim=self.dim)
         return self._cache
 
     def encode(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True):

@@ -43,18 +43,18 @@ def content_key(content: bytes | str) -> bytes:
 class FeatureCache:
     """Features of one encoder (name + version) keyed by content hash. Loaded lazily, once."""
 
-    def __init__(self, cache_dir: str | Path, namespace: str):
+    def __init__(self, cache_dir: str | Path, namespace: str, dim: int | None = None):
         safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in namespace)
         self.dir = Path(cache_dir) / "features" / safe
         self._index: dict[bytes, tuple[np.ndarray, bool, str]] | None = None
         self._read: set[str] = set()  # shard files already in the index
         self._lock = threading.RLock()  # one instance may serve several threads (the service)
-        self.dim: int | None = None
+        self.dim: int | None = dim  # when given, shards of another width are ignored
 
     @classmethod
-    def shared(cls, cache_dir: str | Path, namespace: str) -> FeatureCache:
+    def shared(cls, cache_dir: str | Path, namespace: str, dim: int | None = None) -> FeatureCache:
         """One instance per folder per process, so many encoders (an ablation) load the shards once."""
-        probe = cls(cache_dir, namespace)
+        probe = cls(cache_dir, namespace, dim)
         key = probe.dir.resolve()
         with _OPEN_LOCK:
             return _OPEN.setdefault(key, probe)
