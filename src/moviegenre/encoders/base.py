@@ -99,6 +99,7 @@ class Encoder:
                     missing.append(i)
                 else:
                     feats[i], present[i] = hit[0], hit[1]
+                    contents[i] = None  # drop the image bytes / text early: only misses need them
                     if not hit[1]:
                         self.skipped[hit[2] or "unusable"] += 1
             todo = missing
