@@ -68,7 +68,8 @@ def register(app: typer.Typer) -> None:
 
         table = Table(title=f"features (cache: {cfg.resolved_cache_dir()})", box=box.SIMPLE)
         for col in ("encoder", "dim", "present", "skipped", "load s", "encode s", "movies/s"):
-            table.add_column(col, justify="left" if col in ("encoder", "skipped") else "right", overflow="fold")
+            table.add_column(col, justify="left" if col in ("encoder", "skipped") else "right", overflow="fold",
+                             no_wrap=col == "encoder")
         report = {"movies": len(movies), "cache_dir": str(cfg.resolved_cache_dir()), "inputs": {}}
         for name in wanted:
             enc = build_encoder(name, cfg)
