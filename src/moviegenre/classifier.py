@@ -57,12 +57,15 @@ class GenreClassifier:
         self.genres_ = list(self.vocabulary_.genres_)
         y_train, y_val = self.vocabulary_.transform(train), self.vocabulary_.transform(val)
 
+        from .encoders import build_encoder
+
         self.inputs_ = list(cfg.inputs)
         self.encoders_ = {}
         for name in self.inputs_:
-            from .encoders import build_encoder
-
-            self.encoders_[name] = build_encoder(name, cfg.encoders).fit(train)
+            enc = build_encoder(name, cfg.encoders)
+            if all(enc.content(m) is None for m in train):  # cheap check before any encoding
+                raise DataError(f"no training movie has a {name}: drop it from the inputs")
+            self.encoders_[name] = enc.fit(train)
         feats_train, present_train = self._features(train, progress=progress)
         feats_val, present_val = self._features(val, progress=progress)
         self._check_present(present_train, "training")

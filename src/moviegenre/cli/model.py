@@ -59,11 +59,26 @@ def _json_report(report: dict) -> dict:
     return jsonable({**{k: report.get(k) for k in JSON_KEYS}, **{k: report[k] for k in keys}})
 
 
+def _available_inputs(ds, config) -> list[str]:
+    """The default inputs the data actually has (the embedded default table has no overview or poster)."""
+    from ..encoders import build_encoder
+    from ..errors import DataError
+
+    have = [n for n in config.inputs if any(build_encoder(n, config.encoders).content(m) is not None for m in ds)]
+    missing = [n for n in config.inputs if n not in have]
+    if not have:
+        raise DataError(f"the movies have none of the inputs {', '.join(config.inputs)}")
+    if missing:
+        console.print(f"[yellow]the data has no {', '.join(missing)}: training on {', '.join(have)}[/]")
+    return have
+
+
 def train(
     data: str = DataOpt,
     out: Path = typer.Option(..., "--out", help="Model folder to write (replaced atomically if it exists)."),
-    inputs: str = typer.Option("overview,title,companies,poster", "--inputs",
-                               help="Comma-separated: overview, title, companies, poster, metadata."),
+    inputs: str | None = typer.Option(None, "--inputs", help="Comma-separated: overview, title, companies, "
+                                      "poster, metadata. Default: overview,title,companies,poster, minus those "
+                                      "the data does not have."),
     fusion: str = typer.Option("late", "--fusion", help="concat | sum | gated | late."),
     split: Path | None = typer.Option(None, "--split", help="Split file (moviegenre data split); default: a "
                                       "stratified 70/15/15 split made with --seed."),
@@ -84,11 +99,14 @@ def train(
     from ..config import ClassifierConfig, EncoderConfig
     from ..data.split import Split, make_split
 
-    config = ClassifierConfig(inputs=[s.strip() for s in inputs.split(",") if s.strip()], fusion=fusion, seed=seed,
-                              class_weighted=class_weighted, encoders=EncoderConfig(text_model=text_model))
+    chosen = [s.strip() for s in inputs.split(",") if s.strip()] if inputs else ClassifierConfig().inputs
+    config = ClassifierConfig(inputs=chosen, fusion=fusion, seed=seed, class_weighted=class_weighted,
+                              encoders=EncoderConfig(text_model=text_model))
     if epochs is not None:
         config.max_epochs = epochs
     ds = _read(data, format, posters)
+    if inputs is None:
+        config.inputs = _available_inputs(ds, config)
     parts = Split.load(split) if split else make_split(ds, seed=seed, min_genre_count=config.min_genre_count)
     train_set, val_set, test_set = parts.apply(ds)
     console.print(f"{len(ds):,} movies → train {len(train_set):,} / val {len(val_set):,} / test {len(test_set):,}; "
