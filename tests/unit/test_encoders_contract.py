@@ -145,3 +145,31 @@ def test_text_cache_reused_and_deduplicated(fake_models, cfg):
     FakeText.calls = 0
     np.testing.assert_array_equal(fresh.encode(movies)[0], feats)
     assert FakeText.calls == 0
+
+
+def test_unwritable_cache_still_encodes(fake_models, tmp_path, caplog):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    enc = build_encoder("title", EncoderConfig(cache_dir=str(blocker / "cache")))
+    movies = [Movie("a", title="One"), Movie("b", title="Two")]
+    feats, present = enc.encode(movies)
+    assert present.all() and feats.any()
+    assert "not writable" in caplog.text
+    assert enc.encode(movies)[1].all()  # and keeps working, warning once
+
+
+def test_onnx_failure_falls_back_to_torch_with_auto(monkeypatch, caplog):
+    from moviegenre.encoders import runtime
+
+    monkeypatch.setattr(runtime, "_MODELS", {})
+    monkeypatch.setattr(runtime, "resolve_backend", lambda b: "onnx" if b in ("auto", "onnx") else "torch")
+
+    def broken():
+        raise OSError("read-only file system")
+
+    torch_model = object()
+    assert runtime._onnx_or_torch("auto", ("text",), broken, lambda: torch_model) is torch_model
+    assert "using torch" in caplog.text
+    assert runtime._onnx_or_torch("auto", ("text",), broken, lambda: None) is torch_model  # not retried
+    with pytest.raises(ModelError, match="onnxruntime backend unavailable"):
+        runtime._onnx_or_torch("onnx", ("image",), broken, lambda: torch_model)

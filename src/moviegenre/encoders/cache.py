@@ -49,6 +49,7 @@ class FeatureCache:
         self._index: dict[bytes, tuple[np.ndarray, bool, str]] | None = None
         self._read: set[str] = set()  # shard files already in the index
         self._lock = threading.RLock()  # one instance may serve several threads (the service)
+        self.writable = True
         self.dim: int | None = dim  # when given, shards of another width are ignored
 
     @classmethod
@@ -137,7 +138,15 @@ class FeatureCache:
         pres = np.asarray(present, dtype=bool)[rows]
         why = {str(j): reasons[i] for j, i in enumerate(rows) if reasons and i in reasons}
         key_arr = np.frombuffer(b"".join(keys[i] for i in rows), dtype=np.uint8).reshape(len(rows), 32)
-        written = self._write({"keys": key_arr, "features": feats, "present": pres.astype(np.uint8)}, why, save_file)
+        if not self.writable:
+            return
+        try:
+            written = self._write({"keys": key_arr, "features": feats, "present": pres.astype(np.uint8)}, why,
+                                  save_file)
+        except OSError as e:  # read-only or full disk: keep encoding, just without caching
+            self.writable = False
+            log.warning("feature cache %s is not writable (%s); continuing without caching", self.dir, e)
+            return
         self._read.add(written.name)
         if self.dim is None:
             self.dim = int(feats.shape[1])
@@ -157,7 +166,7 @@ class FeatureCache:
     def compact(self, min_shards: int = COMPACT_AT) -> bool:
         """Merge all shards into one when there are at least ``min_shards``. Returns True if merged."""
         shards = self._shards()
-        if len(shards) < max(min_shards, 2):
+        if len(shards) < max(min_shards, 2) or not self.writable:
             return False
         from safetensors.numpy import save_file
 
@@ -170,7 +179,11 @@ class FeatureCache:
         pres = np.array([index[k][1] for k in keys], dtype=np.uint8)
         why = {str(i): index[k][2] for i, k in enumerate(keys) if index[k][2]}
         key_arr = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 32)
-        merged = self._write({"keys": key_arr, "features": feats, "present": pres}, why, save_file)
+        try:
+            merged = self._write({"keys": key_arr, "features": feats, "present": pres}, why, save_file)
+        except OSError as e:
+            log.warning("could not compact %s (%s)", self.dir, e)
+            return False
         self._read.add(merged.name)
         for p in shards:  # only after the merged shard is in place
             p.unlink(missing_ok=True)

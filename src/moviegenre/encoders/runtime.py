@@ -51,25 +51,45 @@ def _cached(key: tuple, build):
         return _MODELS[key]
 
 
+def _onnx_or_torch(backend: str, key: tuple, onnx_build, torch_build):
+    """The ONNX model when asked for (or "auto" and available), else torch. With "auto", a failed
+    export or session (e.g. a read-only cache folder) falls back to torch with a warning."""
+    if resolve_backend(backend) == "onnx":
+        try:
+            return _cached((*key, "onnx"), onnx_build)
+        except ModelError:
+            raise
+        except Exception as e:
+            if backend == "onnx":
+                raise ModelError(f"onnxruntime backend unavailable for {key[0]}: {e}") from None
+            log.warning("onnxruntime backend unavailable for %s (%s); using torch", key[0], e)
+            model = _cached((*key, "torch"), torch_build)
+            with _LOCK:
+                _MODELS[(*key, "onnx")] = model  # don't retry the export on every batch
+            return model
+    return _cached((*key, "torch"), torch_build)
+
+
 def text_model(backend: str = "auto", cache_dir=None):
-    b = resolve_backend(backend)
-    if b == "onnx":
+    def onnx():
         from .onnx_backend import OnnxText
 
-        return _cached(("text", "onnx"), lambda: OnnxText(cache_dir))
-    return _cached(("text", "torch"), TorchText)
+        return OnnxText(cache_dir)
+
+    return _onnx_or_torch(backend, ("text",), onnx, TorchText)
 
 
 def image_model(variant: str = "lite0", size: tuple[int, int] = (224, 160), backend: str = "auto", cache_dir=None):
     size = tuple(size)
     if variant not in LITE_VARIANTS:
         raise ModelError(f"unknown poster model {variant!r}; choose from {list(LITE_VARIANTS)}")
-    b = resolve_backend(backend)
-    if b == "onnx":
+
+    def onnx():
         from .onnx_backend import OnnxImage
 
-        return _cached(("image", variant, size, "onnx"), lambda: OnnxImage(variant, size, cache_dir))
-    return _cached(("image", variant, size, "torch"), lambda: TorchImage(variant, size))
+        return OnnxImage(variant, size, cache_dir)
+
+    return _onnx_or_torch(backend, ("image", variant, size), onnx, lambda: TorchImage(variant, size))
 
 
 class TorchText:
