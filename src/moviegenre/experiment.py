@@ -102,7 +102,7 @@ def run_experiment(data: str | Path | Dataset, out: str | Path, *, seed: int = 0
     planned, skipped = plan_rows(parts[0], default_fusion)
     planned = [r for r in planned if r.kind in kinds]
     runner = Runner(dataset, parts, out, bootstrap=bootstrap, seed=seed, replica_config=replica_config,
-                    classifier_overrides=classifier_overrides, progress=False)
+                    classifier_overrides=classifier_overrides, progress=progress)
     _save_labels(out / "predictions" / "labels.npz", runner.y["test"], runner.genres)
     results, resumed = [], 0
     bar = planned

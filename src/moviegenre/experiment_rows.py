@@ -3,7 +3,8 @@
 Rows (``plan_rows``):
 
 - ``ours``: the seven study input sets x {concat, sum, gated, late} with ``GenreClassifier``, plus
-  single-input rows for title, companies and metadata (default fusion);
+  single-input rows for title, companies and metadata (default fusion), plus every input the data
+  has x the four fusions when that is not already a study set (e.g. title+companies+metadata);
 - ``replica``: the study's own model (``moviegenre.replica``) on the seven sets x {concat, sum};
 - ``baseline``: all-negative, per-genre prior, most-frequent-k.
 
@@ -66,6 +67,10 @@ def plan_rows(train: Dataset, default_fusion: str) -> tuple[list[Row], list[dict
     counts = {n: sum(has_input(m, n) for m in train) for n in ("overview", "title", "companies", "poster",
                                                                "metadata")}
     rows = [Row("ours", s, f) for s in STUDY_SETS for f in FUSIONS]
+    # everything the data has, when that is not a study set (the embedded default: title+companies+metadata)
+    everything = tuple(n for n, c in counts.items() if c > 0)
+    if len(everything) > 1 and everything not in STUDY_SETS:
+        rows += [Row("ours", everything, f) for f in FUSIONS]
     rows += [Row("ours", s, default_fusion) for s in SINGLE_INPUTS]
     rows += [Row("replica", s, f) for s in STUDY_SETS for f in REPLICA_FUSIONS]
     rows += [Row("baseline", (), b) for b in BASELINE_NAMES]
