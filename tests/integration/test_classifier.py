@@ -123,3 +123,10 @@ def test_poster_input_and_movie_without_poster(tmp_path, monkeypatch):
     assert len(d[1]["genres"]) >= 1
     loaded = GenreClassifier.load(clf.save(tmp_path / "m"))
     assert np.array_equal(loaded.predict_proba(movies[50:]), clf.predict_proba(movies[50:]))
+
+
+@pytest.mark.parametrize("fusion", ["late", "gated"])
+def test_same_seed_same_model(movies, fusion):
+    a = _clf(fusion).fit(movies[:60], movies[60:75]).predict_proba(movies[75:])
+    b = _clf(fusion).fit(movies[:60], movies[60:75]).predict_proba(movies[75:])
+    assert np.array_equal(a, b)
