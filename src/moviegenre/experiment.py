@@ -77,7 +77,8 @@ def _save_labels(path: Path, y, genres) -> None:
 
 def run_experiment(data: str | Path | Dataset, out: str | Path, *, seed: int = 0, bootstrap: int = 200,
                    kinds: tuple[str, ...] = ("ours", "replica", "baseline"), replica_config=None,
-                   classifier_overrides: dict | None = None, progress: bool = True, plots: bool = True) -> dict:
+                   classifier_overrides: dict | None = None, progress: bool = True,
+                   plots: bool = True) -> dict:
     """Run (or resume) every row on ``data`` and write the report into ``out``; returns the summary.
 
     ``kinds`` limits the row kinds; ``classifier_overrides`` are ``ClassifierConfig`` fields applied to

@@ -97,7 +97,8 @@ def _build_net(inputs, fusion, vocab_size, n_genres, cfg: ReplicaConfig):
         def __init__(self):
             super().__init__()
             self.inputs = list(inputs)
-            self.branches = nn.ModuleDict({n: poster_cnn() if n == "poster" else TextBranch() for n in inputs})
+            self.branches = nn.ModuleDict({n: poster_cnn() if n == "poster" else TextBranch()
+                                           for n in inputs})
             m, h = len(self.inputs), cfg.hidden
             self.fuse = (nn.Linear(m * h, h) if fusion == "concat"
                          else nn.ModuleDict({n: nn.Linear(h, h) for n in self.inputs}))

@@ -13,7 +13,8 @@ from pathlib import Path
 
 COLUMNS = ["micro_f1", "macro_f1", "weighted_f1", "samples_f1", "macro_roc_auc", "micro_roc_auc", "map",
            "hamming_accuracy", "subset_accuracy", "study_accuracy", "study_auc"]
-STUDY_REPORTED = "overview+poster, concat: accuracy 0.8645, AUC 0.6914 (the study's best, its own data and split)"
+STUDY_REPORTED = ("overview+poster, concat: accuracy 0.8645, AUC 0.6914 "
+                  "(the study's best, its own data and split)")
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -55,7 +56,8 @@ def acceptance(rows: list[dict], default_fusion: str) -> dict:
                          "best_single_micro_f1": singles[best_input], "pass": micro >= singles[best_input]})
         rep = [by[k] for k in by if k[0] == inputs and k[1] == "replica"]
         if rep:
-            beats.append({"id": r["id"], "micro_f1": micro, "replica_micro_f1": max(rep), "pass": micro > max(rep)})
+            beats.append({"id": r["id"], "micro_f1": micro, "replica_micro_f1": max(rep),
+                          "pass": micro > max(rep)})
     return {"adds_never_hurt": adds, "beats_replica": beats,
             "all_pass": all(c["pass"] for c in adds + beats)}
 
@@ -94,8 +96,10 @@ def to_markdown(summary: dict, checks: dict) -> str:
         "# Experiment: the study's ablation with standard metrics", "",
         f"Data: `{summary['data']}` — {summary['n_movies']} movies; split seed {summary['split']['seed']}: "
         f"train {sizes['train']}, val {sizes['val']}, test {sizes['test']} (all numbers on test). "
-        f"Default fusion: `{summary['default_fusion']}`. Bootstrap: {summary['bootstrap']} resamples (95% CI).",
-        f"Time: this run {summary['run_seconds']:.0f} s; the rows' own compute {summary['rows_seconds']:.0f} s "
+        f"Default fusion: `{summary['default_fusion']}`. "
+        f"Bootstrap: {summary['bootstrap']} resamples (95% CI).",
+        f"Time: this run {summary['run_seconds']:.0f} s; "
+        f"the rows' own compute {summary['rows_seconds']:.0f} s "
         f"({summary['resumed_rows']} rows resumed from an earlier run).", "",
         "| Inputs | Model | Fusion | micro-F1 [95% CI] | macro-F1 [95% CI] | weighted-F1 | samples-F1 | mAP "
         "| macro AUC | micro AUC | Hamming acc. | exact match | study \"accuracy\" | study \"AUC\" |",
@@ -106,13 +110,14 @@ def to_markdown(summary: dict, checks: dict) -> str:
         m = r["metrics"]
         inputs = "+".join(r["inputs"]) or "—"
         lines.append(f"| {inputs} | {names[r['kind']]} | {r['fusion']} | {_ci(m, 'micro_f1')} | "
-                     f"{_ci(m, 'macro_f1')} | {_f(m['weighted_f1'])} | {_f(m['samples_f1'])} | {_f(m['map'])} | "
+                     f"{_ci(m, 'macro_f1')} | {_f(m['weighted_f1'])} | {_f(m['samples_f1'])} | "
+                     f"{_f(m['map'])} | "
                      f"{_f(m['macro_roc_auc'])} | {_f(m['micro_roc_auc'])} | {_f(m['hamming_accuracy'])} | "
                      f"{_f(m['subset_accuracy'])} | {_f(m['study_accuracy'])} | {_f(m['study_auc'])} |")
     lines += ["", f"The study reported: {STUDY_REPORTED}. Its \"accuracy\" is 1 − mean|p − y| over all "
-              "movie×genre cells on probabilities (the all-negative baseline row shows what that rewards); its "
-              "\"AUC\" is ROC-AUC of thresholded 0/1 predictions per movie, averaged. Both are shown only so the "
-              "old table can be read beside ours; judge by micro/macro-F1, mAP and ROC-AUC.", ""]
+              "movie×genre cells on probabilities (the all-negative baseline row shows what that rewards); "
+              "its \"AUC\" is ROC-AUC of thresholded 0/1 predictions per movie, averaged. Both are shown "
+              "only so the old table can be read beside ours; judge by micro/macro-F1, mAP and ROC-AUC.", ""]
     lines += ["## Acceptance checks (test micro-F1)", ""]
     for name, title in (("adds_never_hurt", f"Adding an input never hurts (`{summary['default_fusion']}` "
                          "fusion vs the best single input it contains)"),
@@ -120,8 +125,8 @@ def to_markdown(summary: dict, checks: dict) -> str:
         lines.append(f"**{title}**: " + ("no rows to check" if not checks[name] else
                      f"{sum(c['pass'] for c in checks[name])}/{len(checks[name])} pass"))
         for c in checks[name]:
-            other = (f"best single `{c['best_single']}` {c['best_single_micro_f1']:.3f}" if name == "adds_never_hurt"
-                     else f"replica {c['replica_micro_f1']:.3f}")
+            other = (f"best single `{c['best_single']}` {c['best_single_micro_f1']:.3f}"
+                     if name == "adds_never_hurt" else f"replica {c['replica_micro_f1']:.3f}")
             lines.append(f"- {'PASS' if c['pass'] else 'FAIL'} `{c['id']}`: {c['micro_f1']:.3f} vs {other}")
         lines.append("")
     if summary["skipped_rows"]:

@@ -30,7 +30,8 @@ def _best(rows, kind):
 
 
 def _label(r) -> str:
-    return f"{r['kind']}: {'+'.join(r['inputs']) or r['fusion']}" + (f" ({r['fusion']})" if r["inputs"] else "")
+    name = f"{r['kind']}: {'+'.join(r['inputs']) or r['fusion']}"
+    return name + (f" ({r['fusion']})" if r["inputs"] else "")
 
 
 def per_genre_f1(summary, out: Path, plt) -> None:
@@ -81,7 +82,8 @@ def pr_curves(summary, out: Path, plt) -> None:
             if 0 < y[:, g].sum() < len(y):
                 p, rc, _ = precision_recall_curve(y[:, g], proba[:, g])
                 ax2.plot(rc, p, label=f"{genres[g]} AP {best['metrics']['per_genre'][genres[g]]['ap']:.2f}")
-        ax2.set(xlabel="recall", ylabel="precision", title=f"per genre, {_label(best)}", xlim=(0, 1), ylim=(0, 1))
+        ax2.set(xlabel="recall", ylabel="precision", title=f"per genre, {_label(best)}",
+                xlim=(0, 1), ylim=(0, 1))
         ax2.legend(fontsize=7)
     _save(fig, out / "pr_curves.png")
     plt.close(fig)

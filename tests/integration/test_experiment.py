@@ -19,7 +19,8 @@ from moviegenre.replica import ReplicaConfig
 
 @pytest.fixture
 def small_plan(monkeypatch, tmp_path):
-    monkeypatch.setattr(experiment_rows, "STUDY_SETS", [("overview",), ("poster",), ("overview", "companies")])
+    sets = [("overview",), ("poster",), ("overview", "companies")]
+    monkeypatch.setattr(experiment_rows, "STUDY_SETS", sets)
     monkeypatch.setattr(experiment_rows, "FUSIONS", ("concat", "late"))
     monkeypatch.setattr(experiment_rows, "SINGLE_INPUTS", [("companies",)])
     monkeypatch.setenv("MOVIEGENRE_CACHE", str(tmp_path / "cache"))
@@ -90,7 +91,8 @@ def test_cli_experiment_on_jsonl(tmp_path, small_plan):
     movies = make_movies(tmp_path / "data", n=40)
     with (tmp_path / "data" / "movies.jsonl").open("w") as f:
         for m in movies:
-            f.write(json.dumps({"imdb_id": f"tt{int(m.key[1:]):07d}", "title": m.title, "overview": m.overview,
+            f.write(json.dumps({"imdb_id": f"tt{int(m.key[1:]):07d}", "title": m.title,
+                                "overview": m.overview,
                                 "genres": list(m.genres), "production_companies": m.companies,
                                 "poster": str(Path(m.poster).relative_to(tmp_path / "data"))}) + "\n")
     out = tmp_path / "out"
@@ -103,3 +105,15 @@ def test_cli_experiment_on_jsonl(tmp_path, small_plan):
     res = CliRunner().invoke(build_app(), ["experiment", "--data", str(tmp_path / "data"), "--out", str(out),
                                            "--kinds", "oracle"])
     assert res.exit_code != 0
+
+
+@pytest.mark.realdata
+def test_baseline_rows_on_real_data(shared_data, tmp_path):
+    """Reading, split and scoring on the real movies (baselines only: seconds, no encoders)."""
+    s = run_experiment(shared_data / "movies", tmp_path / "exp", kinds=("baseline",), bootstrap=0,
+                       progress=False, plots=False)
+    by = {r["id"]: r["metrics"] for r in s["rows"]}
+    assert s["split"]["sizes"]["test"] > 500 and len(s["genres"]) >= 18
+    # what the study's "accuracy" rewards: predicting nothing scores ~0.88
+    assert 0.85 < by["baseline-all_negative"]["study_accuracy"] < 0.92
+    assert 0.35 < by["baseline-most_frequent_k"]["micro_f1"] < 0.5

@@ -4,11 +4,12 @@ from moviegenre.report import acceptance, to_csv, to_markdown
 
 
 def _row(kind, inputs, fusion, micro):
-    metrics = {k: 0.5 for k in ("macro_f1", "weighted_f1", "samples_f1", "macro_roc_auc", "micro_roc_auc", "map",
-                                "hamming_accuracy", "subset_accuracy", "study_accuracy", "study_auc")}
+    keys = ("macro_f1", "weighted_f1", "samples_f1", "macro_roc_auc", "micro_roc_auc", "map",
+            "hamming_accuracy", "subset_accuracy", "study_accuracy", "study_auc")
+    metrics = dict.fromkeys(keys, 0.5)
     metrics["micro_f1"] = micro
-    return {"id": f"{kind}-{'+'.join(inputs)}-{fusion}", "kind": kind, "inputs": list(inputs), "fusion": fusion,
-            "metrics": metrics, "seconds": 1.0}
+    return {"id": f"{kind}-{'+'.join(inputs)}-{fusion}", "kind": kind, "inputs": list(inputs),
+            "fusion": fusion, "metrics": metrics, "seconds": 1.0}
 
 
 ROWS = [
@@ -26,7 +27,8 @@ def test_acceptance_rules():
     checks = acceptance(ROWS, "late")
     adds = {c["id"]: c for c in checks["adds_never_hurt"]}
     assert list(adds) == ["ours-overview+poster-late"]
-    assert adds["ours-overview+poster-late"]["best_single"] == "overview" and adds["ours-overview+poster-late"]["pass"]
+    late = adds["ours-overview+poster-late"]
+    assert late["best_single"] == "overview" and late["pass"]
     beats = {c["id"]: c["pass"] for c in checks["beats_replica"]}
     assert beats == {"ours-overview+poster-late": True, "ours-overview+poster-concat": False}
     assert not checks["all_pass"]

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from conftest import GENRES, make_movies
-from moviegenre.replica import ReplicaConfig, ReplicaInputs, _batch, _build_net, predict_replica, train_replica
+from moviegenre.replica import (
+    ReplicaConfig,
+    ReplicaInputs,
+    _batch,
+    _build_net,
+    predict_replica,
+    train_replica,
+)
 from moviegenre.replica_data import WordTokenizer, poster_arrays
 
 INPUTS = ["overview", "title", "companies", "poster"]

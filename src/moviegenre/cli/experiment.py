@@ -14,8 +14,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def experiment(
-        data: str = typer.Option("default", "--data", help="JSONL file/folder, a Kaggle/TMDB csv, or 'default'."),
-        out: Path = typer.Option(Path("runs/experiment"), "--out", help="Folder for split, rows and results."),
+        data: str = typer.Option("default", "--data",
+                                 help="JSONL file/folder, a Kaggle/TMDB csv, or 'default'."),
+        out: Path = typer.Option(Path("runs/experiment"), "--out",
+                                 help="Folder for split, rows and results."),
         seed: int = typer.Option(0, help="Split and training seed."),
         bootstrap: int = typer.Option(200, help="Bootstrap resamples for the F1 intervals (0: none)."),
         kinds: str = typer.Option("ours,replica,baseline", help="Row kinds to run, comma-separated."),
@@ -46,4 +48,5 @@ def register(app: typer.Typer) -> None:
             m = best["metrics"]
             console.print(f"best: {best['id']}  micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}  "
                           f"mAP {m['map'] or 0:.3f}")
-        console.print("acceptance checks: " + ("all pass" if checks["all_pass"] else "[red]some fail[/] (see results.md)"))
+        verdict = "all pass" if checks["all_pass"] else "[red]some fail[/] (see results.md)"
+        console.print(f"acceptance checks: {verdict}")
