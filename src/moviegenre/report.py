@@ -131,7 +131,11 @@ def to_markdown(summary: dict, checks: dict) -> str:
         lines.append("")
     if summary["skipped_rows"]:
         lines += ["## Skipped rows", ""]
-        lines += [f"- `{s['id']}`: {s['reason']}" for s in summary["skipped_rows"]]
+        by_reason: dict[str, list[str]] = {}
+        for s in summary["skipped_rows"]:
+            by_reason.setdefault(s["reason"], []).append(s["id"])
+        lines += [f"- {reason} ({len(ids)} rows): " + ", ".join(f"`{i}`" for i in ids)
+                  for reason, ids in by_reason.items()]
         lines.append("")
     lines += ["Plots: `per_genre_f1.png`, `pr_curves.png`, `modality_weights.png`. Per-genre numbers: "
               "`results.json`.", ""]

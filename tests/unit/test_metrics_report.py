@@ -40,5 +40,5 @@ def test_tables_render_every_row():
                "rows_seconds": 7.0, "resumed_rows": 0, "skipped_rows": [{"id": "r", "reason": "no poster"}]}
     md = to_markdown(summary, acceptance(ROWS, "late"))
     assert md.count("| overview+poster |") == 4 and "FAIL `ours-overview+poster-concat`" in md
-    assert "no poster" in md and "study" in md
+    assert "no poster (1 rows): `r`" in md and "study" in md
     assert len(to_csv(ROWS).splitlines()) == len(ROWS) + 1
