@@ -119,8 +119,11 @@ class Runner:
         result = {"id": row.id, "kind": row.kind, "inputs": list(row.inputs), "fusion": row.fusion,
                   "seconds": round(time.perf_counter() - t0, 2), "metrics": report, **extra}
         if weights is not None:
-            result["mean_weights"] = {n: float(w) for n, w in zip(row.inputs, np.nanmean(weights, 0),
-                                                                   strict=True)}
+            # mean over the test movies having each input; None when none has it (JSON has no NaN)
+            seen = ~np.isnan(weights)
+            means = np.where(seen.any(0), np.nansum(weights, 0) / np.maximum(seen.sum(0), 1), np.nan)
+            result["mean_weights"] = {n: (float(w) if np.isfinite(w) else None)
+                                      for n, w in zip(row.inputs, means, strict=True)}
         _save_predictions(self.out / "predictions" / f"{row.id}.npz", proba, pred, weights)
         return result
 

@@ -70,7 +70,7 @@ def to_csv(rows: list[dict]) -> str:
     for r in rows:
         m = r["metrics"]
         ci = [*(m.get("micro_f1_ci") or [None, None]), *(m.get("macro_f1_ci") or [None, None])]
-        weights = ";".join(f"{k}={v:.3f}" for k, v in (r.get("mean_weights") or {}).items())
+        weights = ";".join(f"{k}={v:.3f}" for k, v in (r.get("mean_weights") or {}).items() if v is not None)
         w.writerow([r["id"], r["kind"], "+".join(r["inputs"]), r["fusion"] or "",
                     *[("" if m.get(c) is None else round(m[c], 5)) for c in COLUMNS],
                     *[("" if v is None else round(v, 5)) for v in ci], r.get("seconds", ""), weights])

@@ -98,7 +98,7 @@ def modality_weights(summary, out: Path, plt) -> None:
     inputs = sorted({i for r in rows for i in r["inputs"]})
     w = 0.8 / max(len(inputs), 1)
     for k, name in enumerate(inputs):
-        vals = [r["mean_weights"].get(name, 0.0) for r in rows]
+        vals = [r["mean_weights"].get(name) or 0.0 for r in rows]
         ax.bar(np.arange(len(rows)) + k * w, vals, width=w, label=name)
     if rows:
         ax.set_xticks(np.arange(len(rows)) + w * (len(inputs) - 1) / 2)
