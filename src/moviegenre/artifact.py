@@ -50,6 +50,15 @@ def _dump(obj) -> str:
     return json.dumps(jsonable(obj), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
+def _check_replaceable(folder: Path) -> None:
+    """Only an empty folder or an earlier model folder may be replaced: ``--out ~/projects`` must not
+    delete someone's files."""
+    if not folder.is_dir():
+        raise ModelError(f"{folder} exists and is not a folder")
+    if any(folder.iterdir()) and not (folder / "config.json").is_file():
+        raise ModelError(f"{folder} exists and is not a model folder; refusing to replace it (choose another --out)")
+
+
 def write_folder(folder: str | Path, docs: dict[str, dict], tensors: dict) -> Path:
     """Write ``docs`` (file name → JSON object) and ``tensors`` (name → torch tensor) as a model folder.
 
@@ -59,6 +68,8 @@ def write_folder(folder: str | Path, docs: dict[str, dict], tensors: dict) -> Pa
     from safetensors.torch import save_file
 
     folder = Path(folder)
+    if folder.exists():
+        _check_replaceable(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     try:
@@ -74,8 +85,7 @@ def write_folder(folder: str | Path, docs: dict[str, dict], tensors: dict) -> Pa
             f.chmod(0o666 & ~umask)
         old = None
         if folder.exists():
-            if not folder.is_dir():
-                raise ModelError(f"{folder} exists and is not a folder")
+            _check_replaceable(folder)
             old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
             shutil.rmtree(old, ignore_errors=True)
             os.replace(folder, old)

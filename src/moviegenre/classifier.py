@@ -32,8 +32,15 @@ class GenreClassifier:
     """
 
     def __init__(self, config: ClassifierConfig | None = None, **overrides):
+        from dataclasses import fields
+
+        from .config import ConfigError
+
         config = config or ClassifierConfig()
         if overrides:
+            unknown = sorted(set(overrides) - {f.name for f in fields(ClassifierConfig)})
+            if unknown:
+                raise ConfigError(f"unknown classifier settings {unknown}")
             config = ClassifierConfig.from_dict({**config.to_dict(), **overrides})
         self.config = config
 

@@ -130,3 +130,22 @@ def test_same_seed_same_model(movies, fusion):
     a = _clf(fusion).fit(movies[:60], movies[60:75]).predict_proba(movies[75:])
     b = _clf(fusion).fit(movies[:60], movies[60:75]).predict_proba(movies[75:])
     assert np.array_equal(a, b)
+
+
+def test_save_refuses_to_replace_a_folder_that_is_not_a_model(movies, tmp_path):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("mine")
+    clf = _clf().fit(movies[:60], movies[60:75])
+    with pytest.raises(ModelError, match="not a model folder"):
+        clf.save(precious)
+    assert (precious / "notes.txt").read_text() == "mine"
+    clf.save(tmp_path / "m")
+    clf.save(tmp_path / "m")  # an earlier model folder is replaced
+
+
+def test_unknown_setting_is_a_clear_error():
+    from moviegenre.config import ConfigError
+
+    with pytest.raises(ConfigError, match="hiden_dim"):
+        GenreClassifier(hiden_dim=3)
