@@ -56,7 +56,9 @@ def _check_replaceable(folder: Path) -> None:
     if not folder.is_dir():
         raise ModelError(f"{folder} exists and is not a folder")
     if any(folder.iterdir()) and not (folder / "config.json").is_file():
-        raise ModelError(f"{folder} exists and is not a model folder; refusing to replace it (choose another --out)")
+        raise ModelError(
+            f"{folder} exists and is not a model folder; refusing to replace it (choose another --out)"
+        )
 
 
 def write_folder(folder: str | Path, docs: dict[str, dict], tensors: dict) -> Path:
@@ -122,8 +124,10 @@ def read_folder(folder: str | Path) -> tuple[dict[str, dict], dict]:
     docs = {f: _read_json(folder / f) for f in FILES if f.endswith(".json") and (folder / f).is_file()}
     version = docs["config.json"].get("format_version")
     if version != FORMAT_VERSION:
-        raise ModelError(f"{folder} was written in model format version {version}; this moviegenre reads "
-                         f"version {FORMAT_VERSION} only: retrain it with this version (moviegenre train)")
+        raise ModelError(
+            f"{folder} was written in model format version {version}; this moviegenre reads "
+            f"version {FORMAT_VERSION} only: retrain it with this version (moviegenre train)"
+        )
     try:
         tensors = load_file(str(folder / "model.safetensors"))
     except (SafetensorError, OSError, ValueError) as e:
@@ -149,18 +153,30 @@ def save_classifier(clf, folder, *, extra_metrics: dict | None = None) -> Path:
     """The folder of a fitted ``GenreClassifier`` (JSON + safetensors)."""
     from datetime import UTC, datetime
 
-    encoders = {n: {"name": e.name, "version": str(e.version), "dim": int(e.dim)} for n, e in clf.encoders_.items()}
+    encoders = {
+        n: {"name": e.name, "version": str(e.version), "dim": int(e.dim)} for n, e in clf.encoders_.items()
+    }
     docs = {
-        "config.json": {"format_version": FORMAT_VERSION, "config": clf.config.to_dict(), "inputs": clf.inputs_,
-                        "encoders": encoders, "n_genres": len(clf.genres_)},
-        "labels.json": {"genres": clf.genres_,
-                        "thresholds": {g: float(t) for g, t in zip(clf.genres_, clf.thresholds_, strict=True)},
-                        "vocabulary": clf.vocabulary_.to_dict()},
+        "config.json": {
+            "format_version": FORMAT_VERSION,
+            "config": clf.config.to_dict(),
+            "inputs": clf.inputs_,
+            "encoders": encoders,
+            "n_genres": len(clf.genres_),
+        },
+        "labels.json": {
+            "genres": clf.genres_,
+            "thresholds": {g: float(t) for g, t in zip(clf.genres_, clf.thresholds_, strict=True)},
+            "vocabulary": clf.vocabulary_.to_dict(),
+        },
         "vocab.json": {n: e.get_state() for n, e in clf.encoders_.items()},
         "metrics.json": {"validation": getattr(clf, "val_report_", None), **(extra_metrics or {})},
-        "meta.json": {"format_version": FORMAT_VERSION,
-                      "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                      "versions": library_versions(), "training": getattr(clf, "training_summary_", {})},
+        "meta.json": {
+            "format_version": FORMAT_VERSION,
+            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "versions": library_versions(),
+            "training": getattr(clf, "training_summary_", {}),
+        },
     }
     return write_folder(folder, docs, clf.net_.state_dict())
 
@@ -190,16 +206,25 @@ def load_classifier(cls, folder):
         enc = build_encoder(name, config.encoders)
         want = saved_encoders.get(name, {})
         if (want.get("name"), str(want.get("version"))) != (enc.name, str(enc.version)):
-            raise ModelError(f"{folder}: {name} was encoded with {want.get('name')}@{want.get('version')} but this "
-                             f"install has {enc.name}@{enc.version}; retrain the model")
+            raise ModelError(
+                f"{folder}: {name} was encoded with {want.get('name')}@{want.get('version')} but this "
+                f"install has {enc.name}@{enc.version}; retrain the model"
+            )
         enc.set_state(states.get(name, {}))
         if not enc.dim:
             enc.dim = int(want["dim"])  # pretrained encoders know their size only after loading a network
         clf.encoders_[name] = enc
     dims = [int(saved_encoders[n]["dim"]) for n in clf.inputs_]
-    clf.net_ = GenreNet(dims, len(genres), config.fusion, hidden_dim=config.hidden_dim,
-                        head_hidden_dim=config.head_hidden_dim, dropout=config.dropout,
-                        input_dropout=config.input_dropout, modality_dropout=config.modality_dropout)
+    clf.net_ = GenreNet(
+        dims,
+        len(genres),
+        config.fusion,
+        hidden_dim=config.hidden_dim,
+        head_hidden_dim=config.head_hidden_dim,
+        dropout=config.dropout,
+        input_dropout=config.input_dropout,
+        modality_dropout=config.modality_dropout,
+    )
     try:
         clf.net_.load_state_dict(tensors, strict=True)
     except RuntimeError as e:

@@ -28,7 +28,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 class GenreClassifier:
     """Multi-label genre classifier over any subset of overview, title, companies, poster, metadata.
 
-    ``GenreClassifier(config=None, **overrides)``: e.g. ``GenreClassifier(inputs=["overview"], fusion="gated")``.
+    ``GenreClassifier(config=None, **overrides)``, e.g.
+    ``GenreClassifier(inputs=["overview"], fusion="gated")``.
     """
 
     def __init__(self, config: ClassifierConfig | None = None, **overrides):
@@ -78,29 +79,50 @@ class GenreClassifier:
         self._check_present(present_train, "training")
 
         seed_everything(cfg.seed)  # the initial weights are part of what the seed fixes
-        self.net_ = GenreNet([f.shape[1] for f in feats_train], len(self.genres_), cfg.fusion,
-                             hidden_dim=cfg.hidden_dim, head_hidden_dim=cfg.head_hidden_dim, dropout=cfg.dropout,
-                             input_dropout=cfg.input_dropout, modality_dropout=cfg.modality_dropout)
-        self.history_ = train_net(self.net_, FeatureSet(feats_train, present_train, y_train),
-                                  FeatureSet(feats_val, present_val, y_val), cfg, progress=progress)
+        self.net_ = GenreNet(
+            [f.shape[1] for f in feats_train],
+            len(self.genres_),
+            cfg.fusion,
+            hidden_dim=cfg.hidden_dim,
+            head_hidden_dim=cfg.head_hidden_dim,
+            dropout=cfg.dropout,
+            input_dropout=cfg.input_dropout,
+            modality_dropout=cfg.modality_dropout,
+        )
+        self.history_ = train_net(
+            self.net_,
+            FeatureSet(feats_train, present_train, y_train),
+            FeatureSet(feats_val, present_val, y_val),
+            cfg,
+            progress=progress,
+        )
         proba_val = self._proba_from(FeatureSet(feats_val, present_val))[0]
         oof = self.history_.pop("oof_proba", None)
         if oof is not None:  # late fusion: out-of-fold training predictions join validation
-            self.thresholds_ = tune_thresholds(np.concatenate([y_train, y_val]), np.concatenate([oof, proba_val]),
-                                               objective=cfg.threshold_objective)
+            self.thresholds_ = tune_thresholds(
+                np.concatenate([y_train, y_val]),
+                np.concatenate([oof, proba_val]),
+                objective=cfg.threshold_objective,
+            )
         else:
             self.thresholds_ = tune_thresholds(y_val, proba_val, objective=cfg.threshold_objective)
         self.val_report_ = self._report(y_val, proba_val)
         self.training_summary_ = {
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "train_movies": len(train), "val_movies": len(val),
+            "train_movies": len(train),
+            "val_movies": len(val),
             "sources": sorted({getattr(d, "source", "") for d in (train, val) if getattr(d, "source", "")}),
-            "genre_counts": dict(self.vocabulary_.counts_), "dropped_genres": list(self.vocabulary_.dropped_),
+            "genre_counts": dict(self.vocabulary_.counts_),
+            "dropped_genres": list(self.vocabulary_.dropped_),
             "inputs_present_train": {n: int(present_train[:, m].sum()) for m, n in enumerate(self.inputs_)},
             "history": {k: v for k, v in self.history_.items() if k != "history"},
         }
-        log.info("fitted %s on %s: val micro-F1 %.3f", cfg.fusion, "+".join(self.inputs_),
-                 self.val_report_["micro_f1"])
+        log.info(
+            "fitted %s on %s: val micro-F1 %.3f",
+            cfg.fusion,
+            "+".join(self.inputs_),
+            self.val_report_["micro_f1"],
+        )
         return self
 
     def _check_present(self, present: np.ndarray, part: str) -> None:
@@ -110,7 +132,9 @@ class GenreClassifier:
 
     # -- features --------------------------------------------------------------------------------------
     def _features(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True):
-        """Per input ``float32 [N, D_m]`` and presence ``bool [N, M]``; unusable inputs are logged and masked."""
+        """Per input ``float32 [N, D_m]`` and presence ``bool [N, M]``.
+
+        Unusable inputs are logged and masked."""
         self._check_fitted()
         feats, present = [], []
         for name in self.inputs_:
@@ -118,8 +142,13 @@ class GenreClassifier:
             x, p = enc.encode(movies, progress=progress, cache=cache)
             skipped = getattr(enc, "skipped", None)
             if skipped:
-                log.warning("%s: %d movies without a usable %s (%s); predicted from the other inputs",
-                            enc.name, sum(skipped.values()), name, dict(skipped))
+                log.warning(
+                    "%s: %d movies without a usable %s (%s); predicted from the other inputs",
+                    enc.name,
+                    sum(skipped.values()),
+                    name,
+                    dict(skipped),
+                )
             feats.append(np.asarray(x, dtype=np.float32))
             present.append(np.asarray(p, dtype=bool))
         present = np.stack(present, 1) if present else np.zeros((len(movies), 0), bool)
@@ -136,7 +165,9 @@ class GenreClassifier:
             raise ModelError("this GenreClassifier is not fitted yet: call fit(train, val) or load(dir)")
 
     # -- inference -------------------------------------------------------------------------------------
-    def predict_proba(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True) -> np.ndarray:
+    def predict_proba(
+        self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True
+    ) -> np.ndarray:
         """Probabilities ``float32 [N, G]``, columns = ``genres_``."""
         return self._predict(movies, progress=progress, cache=cache)[0]
 
@@ -161,7 +192,9 @@ class GenreClassifier:
         """Genre tuples after the per-genre thresholds (most probable first)."""
         return [d["genres"] for d in self.predict_details(movies, **kw)]
 
-    def predict_details(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True) -> list[dict]:
+    def predict_details(
+        self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True
+    ) -> list[dict]:
         """Per movie ``{"genres": [...], "scores": {genre: p}, "weights": {input: w} | None}``.
 
         ``weights``: how much each input counted for this movie (gated and late fusion; 0 for an
@@ -172,12 +205,17 @@ class GenreClassifier:
         out = []
         for i in range(len(proba)):
             chosen = sorted(np.flatnonzero(pred[i]), key=lambda j: -proba[i, j])
-            out.append({
-                "genres": tuple(self.genres_[j] for j in chosen),
-                "scores": {g: float(proba[i, j]) for j, g in enumerate(self.genres_)},
-                "weights": None if weights is None else {
-                    n: float(weights[i, m]) if present[i, m] else 0.0 for m, n in enumerate(self.inputs_)},
-            })
+            out.append(
+                {
+                    "genres": tuple(self.genres_[j] for j in chosen),
+                    "scores": {g: float(proba[i, j]) for j, g in enumerate(self.genres_)},
+                    "weights": None
+                    if weights is None
+                    else {
+                        n: float(weights[i, m]) if present[i, m] else 0.0 for m, n in enumerate(self.inputs_)
+                    },
+                }
+            )
         return out
 
     # -- evaluation ------------------------------------------------------------------------------------
@@ -199,8 +237,9 @@ class GenreClassifier:
     def _report(self, y: np.ndarray, proba: np.ndarray, bootstrap: int = 0) -> dict:
         from .metrics import evaluate_predictions
 
-        report = evaluate_predictions(y, proba, self.decide(proba), self.genres_, bootstrap=bootstrap,
-                                      seed=self.config.seed)
+        report = evaluate_predictions(
+            y, proba, self.decide(proba), self.genres_, bootstrap=bootstrap, seed=self.config.seed
+        )
         report["thresholds"] = {g: float(t) for g, t in zip(self.genres_, self.thresholds_, strict=True)}
         return report
 

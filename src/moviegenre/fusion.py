@@ -20,7 +20,9 @@ class Projection(nn.Sequential):
     """Dropout → Linear → GELU → Dropout: ``[B, D_m] → [B, H]``."""
 
     def __init__(self, in_dim: int, out_dim: int, dropout: float, input_dropout: float):
-        super().__init__(nn.Dropout(input_dropout), nn.Linear(in_dim, out_dim), nn.GELU(), nn.Dropout(dropout))
+        super().__init__(
+            nn.Dropout(input_dropout), nn.Linear(in_dim, out_dim), nn.GELU(), nn.Dropout(dropout)
+        )
 
 
 def _masked(h: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
@@ -34,8 +36,15 @@ class ConcatFusion(nn.Module):
     ``[B, D_m]`` ×M → ``[B, M·H + M]`` → logits ``[B, G]``.
     """
 
-    def __init__(self, dims: list[int], n_out: int, hidden_dim: int = 256, dropout: float = 0.3,
-                 input_dropout: float = 0.2, **_):
+    def __init__(
+        self,
+        dims: list[int],
+        n_out: int,
+        hidden_dim: int = 256,
+        dropout: float = 0.3,
+        input_dropout: float = 0.2,
+        **_,
+    ):
         super().__init__()
         self.proj = nn.ModuleList(Projection(d, hidden_dim, dropout, input_dropout) for d in dims)
         self.head = nn.Linear(hidden_dim * len(dims) + len(dims), n_out)
@@ -52,8 +61,15 @@ class SumFusion(nn.Module):
     A mean rather than a raw sum keeps the scale the same whether 1 or M inputs are present.
     """
 
-    def __init__(self, dims: list[int], n_out: int, hidden_dim: int = 256, dropout: float = 0.3,
-                 input_dropout: float = 0.2, **_):
+    def __init__(
+        self,
+        dims: list[int],
+        n_out: int,
+        hidden_dim: int = 256,
+        dropout: float = 0.3,
+        input_dropout: float = 0.2,
+        **_,
+    ):
         super().__init__()
         self.proj = nn.ModuleList(Projection(d, hidden_dim, dropout, input_dropout) for d in dims)
         self.head = nn.Linear(hidden_dim, n_out)
@@ -76,8 +92,15 @@ class GatedFusion(nn.Module):
     test catches that).
     """
 
-    def __init__(self, dims: list[int], n_out: int, hidden_dim: int = 256, dropout: float = 0.3,
-                 input_dropout: float = 0.2, **_):
+    def __init__(
+        self,
+        dims: list[int],
+        n_out: int,
+        hidden_dim: int = 256,
+        dropout: float = 0.3,
+        input_dropout: float = 0.2,
+        **_,
+    ):
         super().__init__()
         self.drop_in = nn.Dropout(input_dropout)
         self.value = nn.ModuleList(nn.Linear(d, hidden_dim) for d in dims)
@@ -89,8 +112,13 @@ class GatedFusion(nn.Module):
     def forward(self, xs, mask):
         m = mask.to(xs[0].dtype)
         # absent inputs are zeroed: the gate sees every input, so garbage must not leak in
-        h = torch.stack([_masked(torch.tanh(v(self.drop_in(x))), mask[:, i])
-                         for i, (v, x) in enumerate(zip(self.value, xs, strict=True))], dim=1)  # [B, M, H]
+        h = torch.stack(
+            [
+                _masked(torch.tanh(v(self.drop_in(x))), mask[:, i])
+                for i, (v, x) in enumerate(zip(self.value, xs, strict=True))
+            ],
+            dim=1,
+        )  # [B, M, H]
         g = self.gate(torch.cat([h.flatten(1), m], dim=-1)).view(-1, self.n, self.hidden)
         present = mask.unsqueeze(-1)
         # a large negative rather than -inf: a movie with no input at all gets z = 0, not NaN
@@ -106,14 +134,23 @@ class LateFusion(nn.Module):
     Combiner: ``logit_g = b_g + Σ_m mask_m · (softplus(w_mg) · z_mg + c_mg)``; ``c`` lets the bias
     move when an input is missing, and non-negative ``w`` lets the stacker ignore a useless
     input (weight → 0) but never turn it against the others. Training fits the heads first and
-    the combiner on out-of-fold head predictions (``moviegenre.training``); the module is also
+    the combiner on out-of-fold head predictions (``moviegenre.stacking``); the module is also
     trainable end to end. Per-movie weights: each input's share of ``Σ_g |softplus(w_mg) · z_mg|``.
     """
 
-    def __init__(self, dims: list[int], n_out: int, head_hidden_dim: int = 0, dropout: float = 0.3,
-                 input_dropout: float = 0.2, **_):
+    def __init__(
+        self,
+        dims: list[int],
+        n_out: int,
+        head_hidden_dim: int = 0,
+        dropout: float = 0.3,
+        input_dropout: float = 0.2,
+        **_,
+    ):
         super().__init__()
-        self.heads = nn.ModuleList(self._head(d, n_out, head_hidden_dim, dropout, input_dropout) for d in dims)
+        self.heads = nn.ModuleList(
+            self._head(d, n_out, head_hidden_dim, dropout, input_dropout) for d in dims
+        )
         # softplus(0.5413) = 1: start as a plain sum of log-odds
         self.w = nn.Parameter(torch.full((len(dims), n_out), 0.5413))
         self.c = nn.Parameter(torch.zeros(len(dims), n_out))
@@ -123,8 +160,13 @@ class LateFusion(nn.Module):
     def _head(d: int, n_out: int, hidden: int, dropout: float, input_dropout: float) -> nn.Module:
         if hidden <= 0:
             return nn.Sequential(nn.Dropout(input_dropout), nn.Linear(d, n_out))
-        return nn.Sequential(nn.Dropout(input_dropout), nn.Linear(d, hidden), nn.GELU(), nn.Dropout(dropout),
-                             nn.Linear(hidden, n_out))
+        return nn.Sequential(
+            nn.Dropout(input_dropout),
+            nn.Linear(d, hidden),
+            nn.GELU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, n_out),
+        )
 
     def head_logits(self, xs) -> torch.Tensor:
         """Each head's own logits, ``[B, M, G]``."""

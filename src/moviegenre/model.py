@@ -18,7 +18,10 @@ from .fusion import FUSIONS
 
 @dataclass
 class FeatureSet:
-    """Features of N movies: ``feats`` M arrays ``float32 [N, D_m]``, ``present bool [N, M]``, ``y uint8 [N, G]``."""
+    """Features of N movies.
+
+    ``feats``: M arrays ``float32 [N, D_m]``; ``present``: ``bool [N, M]``; ``y``: ``uint8 [N, G]``.
+    """
 
     feats: list[np.ndarray]
     present: np.ndarray
@@ -28,7 +31,9 @@ class FeatureSet:
         return len(self.present)
 
     def take(self, idx) -> FeatureSet:
-        return FeatureSet([f[idx] for f in self.feats], self.present[idx], None if self.y is None else self.y[idx])
+        return FeatureSet(
+            [f[idx] for f in self.feats], self.present[idx], None if self.y is None else self.y[idx]
+        )
 
     def tensors(self, idx=None):
         """``(xs list of [n, D_m], mask [n, M], y [n, G] float | None)`` as torch tensors."""
@@ -64,16 +69,31 @@ class InputNorm(nn.Module):
 class GenreNet(nn.Module):
     """Inputs ``[B, D_m]`` ×M + mask ``[B, M]`` → ``(logits [B, G], weights [B, M] | None)``."""
 
-    def __init__(self, dims: list[int], n_genres: int, fusion: str = "late", *, hidden_dim: int = 256,
-                 head_hidden_dim: int = 0, dropout: float = 0.3, input_dropout: float = 0.2,
-                 modality_dropout: float = 0.0):
+    def __init__(
+        self,
+        dims: list[int],
+        n_genres: int,
+        fusion: str = "late",
+        *,
+        hidden_dim: int = 256,
+        head_hidden_dim: int = 0,
+        dropout: float = 0.3,
+        input_dropout: float = 0.2,
+        modality_dropout: float = 0.0,
+    ):
         super().__init__()
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; choose from {sorted(FUSIONS)}")
         self.dims, self.n_genres, self.modality_dropout = list(dims), n_genres, modality_dropout
         self.norms = nn.ModuleList(InputNorm(d) for d in dims)
-        self.fusion = FUSIONS[fusion](dims, n_genres, hidden_dim=hidden_dim, head_hidden_dim=head_hidden_dim,
-                                      dropout=dropout, input_dropout=input_dropout)
+        self.fusion = FUSIONS[fusion](
+            dims,
+            n_genres,
+            hidden_dim=hidden_dim,
+            head_hidden_dim=head_hidden_dim,
+            dropout=dropout,
+            input_dropout=input_dropout,
+        )
 
     def fit_norms(self, feats: list[np.ndarray], present: np.ndarray) -> None:
         """Fit the input normalisation on training features ``[N, D_m]`` ×M, ``present [N, M]``."""

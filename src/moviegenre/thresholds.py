@@ -20,8 +20,9 @@ def _counts(y: np.ndarray, proba: np.ndarray, grid: np.ndarray):
     return tp.astype(np.float64), pred.sum(1).astype(np.float64)
 
 
-def tune_thresholds(y: np.ndarray, proba: np.ndarray, objective: str = "micro", grid=GRID,
-                    passes: int = 2) -> np.ndarray:
+def tune_thresholds(
+    y: np.ndarray, proba: np.ndarray, objective: str = "micro", grid=GRID, passes: int = 2
+) -> np.ndarray:
     """Thresholds ``[G]`` maximising each genre's F1 (``per_genre``) or the overall micro-F1 (``micro``).
 
     ``micro`` starts from the per-genre optimum and then does coordinate ascent on micro-F1: a

@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import make_movies
+
 from moviegenre import GenreClassifier
 from moviegenre.config import EncoderConfig
 from moviegenre.errors import DataError, ModelError
@@ -23,8 +23,16 @@ def movies(tmp_path, monkeypatch):
 
 
 def _clf(fusion="late", inputs=INPUTS, **kw):
-    return GenreClassifier(inputs=inputs, fusion=fusion, encoders=EncoderConfig(text_model="tfidf"),
-                           max_epochs=30, patience=6, stack_folds=3, lr=0.01, **kw)
+    return GenreClassifier(
+        inputs=inputs,
+        fusion=fusion,
+        encoders=EncoderConfig(text_model="tfidf"),
+        max_epochs=30,
+        patience=6,
+        stack_folds=3,
+        lr=0.01,
+        **kw,
+    )
 
 
 @pytest.mark.parametrize("fusion", ["late", "concat", "sum", "gated"])
@@ -34,8 +42,9 @@ def test_fit_save_load_gives_identical_probabilities(movies, tmp_path, fusion):
     assert proba.dtype == np.float32 and proba.shape == (15, len(clf.genres_))
     folder = clf.save(tmp_path / f"model-{fusion}")
     names = sorted(p.name for p in folder.iterdir())
-    assert names == sorted(["config.json", "labels.json", "vocab.json", "model.safetensors", "metrics.json",
-                            "meta.json"])
+    assert names == sorted(
+        ["config.json", "labels.json", "vocab.json", "model.safetensors", "metrics.json", "meta.json"]
+    )
     loaded = GenreClassifier.load(folder)
     assert np.array_equal(loaded.predict_proba(movies[75:]), proba)
     assert loaded.genres_ == clf.genres_ and np.array_equal(loaded.thresholds_, clf.thresholds_)
@@ -48,9 +57,21 @@ def test_learns_the_synthetic_genres(movies):
     clf = _clf().fit(movies[:60], movies[60:75])
     report = clf.evaluate(movies[75:])
     assert report["micro_f1"] > 0.7
-    for key in ("micro_f1", "macro_f1", "weighted_f1", "samples_f1", "macro_roc_auc", "micro_roc_auc", "map",
-                "hamming_accuracy", "subset_accuracy", "study_accuracy", "study_auc", "per_genre",
-                "skipped_genres"):
+    for key in (
+        "micro_f1",
+        "macro_f1",
+        "weighted_f1",
+        "samples_f1",
+        "macro_roc_auc",
+        "micro_roc_auc",
+        "map",
+        "hamming_accuracy",
+        "subset_accuracy",
+        "study_accuracy",
+        "study_auc",
+        "per_genre",
+        "skipped_genres",
+    ):
         assert key in report
 
 
@@ -116,7 +137,8 @@ def test_poster_input_and_movie_without_poster(tmp_path, monkeypatch):
     monkeypatch.setenv("MOVIEGENRE_CACHE", str(tmp_path / "cache"))
     movies = make_movies(tmp_path, n=60)
     clf = GenreClassifier(inputs=["poster", "companies"], fusion="gated", max_epochs=8, patience=3).fit(
-        movies[:40], movies[40:50])
+        movies[:40], movies[40:50]
+    )
     no_poster = movies[55].with_(poster=None)
     d = clf.predict_details([movies[55], no_poster])
     assert d[0]["weights"]["poster"] > 0 and d[1]["weights"]["poster"] == 0

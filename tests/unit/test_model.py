@@ -50,7 +50,9 @@ def test_modality_dropout_only_in_training_and_keeps_one_input():
 def test_training_is_deterministic_and_learns(fusion):
     data = _data()
     train_part, val_part = data.take(slice(0, 200)), data.take(slice(200, 300))
-    cfg = ClassifierConfig(fusion=fusion, inputs=["overview", "poster"], max_epochs=15, patience=4, stack_folds=3)
+    cfg = ClassifierConfig(
+        fusion=fusion, inputs=["overview", "poster"], max_epochs=15, patience=4, stack_folds=3
+    )
     outs = []
     for _ in range(2):
         torch.manual_seed(0)  # the classifier seeds before building the net too
@@ -64,8 +66,14 @@ def test_training_is_deterministic_and_learns(fusion):
 @pytest.mark.parametrize("head_hidden_dim", [0, 8])
 def test_late_stacker_trusts_the_informative_input_more(head_hidden_dim):
     data = _data(600)
-    cfg = ClassifierConfig(fusion="late", inputs=["overview", "poster"], max_epochs=20, patience=5, stack_folds=3,
-                           head_hidden_dim=head_hidden_dim)
+    cfg = ClassifierConfig(
+        fusion="late",
+        inputs=["overview", "poster"],
+        max_epochs=20,
+        patience=5,
+        stack_folds=3,
+        head_hidden_dim=head_hidden_dim,
+    )
     torch.manual_seed(0)
     net = _net("late", data, head_hidden_dim=head_hidden_dim)
     train(net, data.take(slice(0, 400)), data.take(slice(400, 600)), cfg)

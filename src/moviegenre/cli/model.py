@@ -12,14 +12,30 @@ import typer
 
 from .common import console
 
-HEADLINE = ("micro_f1", "macro_f1", "weighted_f1", "samples_f1", "macro_roc_auc", "micro_roc_auc", "map",
-            "hamming_accuracy", "subset_accuracy", "study_accuracy", "study_auc")
+HEADLINE = (
+    "micro_f1",
+    "macro_f1",
+    "weighted_f1",
+    "samples_f1",
+    "macro_roc_auc",
+    "micro_roc_auc",
+    "map",
+    "hamming_accuracy",
+    "subset_accuracy",
+    "study_accuracy",
+    "study_auc",
+)
 JSON_KEYS = (*HEADLINE, "per_genre", "skipped_genres")
 
-DataOpt = typer.Option(..., "--data", help='Movie file or folder (JSONL, movies_metadata.csv, tmdb_5000_movies.csv) '
-                       'or "default" (the embedded Wikidata table).')
-FormatOpt = typer.Option(None, "--format", help="Override format detection: jsonl | movies_metadata | tmdb5000 | "
-                         "default.")
+DataOpt = typer.Option(
+    ...,
+    "--data",
+    help="Movie file or folder (JSONL, movies_metadata.csv, tmdb_5000_movies.csv) "
+    'or "default" (the embedded Wikidata table).',
+)
+FormatOpt = typer.Option(
+    None, "--format", help="Override format detection: jsonl | movies_metadata | tmdb5000 | default."
+)
 PostersOpt = typer.Option(None, "--posters", help="Folder of poster images for the CSV sources.")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object (the metrics report) on stdout.")
 
@@ -29,8 +45,10 @@ def _read(data: str, fmt: str | None, posters: Path | None):
 
     ds = read_movies(data, fmt, posters)
     if ds.skipped:
-        console.print(f"[yellow]{sum(ds.skipped.values()):,} rows skipped[/]: "
-                      + ", ".join(f"{r} {c:,}" for r, c in ds.skipped.most_common()))
+        console.print(
+            f"[yellow]{sum(ds.skipped.values()):,} rows skipped[/]: "
+            + ", ".join(f"{r} {c:,}" for r, c in ds.skipped.most_common())
+        )
     if not len(ds):
         from ..errors import DataError
 
@@ -48,8 +66,10 @@ def _table(reports: dict[str, dict], title: str) -> None:
     Console().print(t)
     for name, r in reports.items():
         if r.get("skipped_genres"):
-            console.print(f"{name}: genres without positives or negatives, left out of AUC/mAP: "
-                          f"{', '.join(r['skipped_genres'])}")
+            console.print(
+                f"{name}: genres without positives or negatives, left out of AUC/mAP: "
+                f"{', '.join(r['skipped_genres'])}"
+            )
 
 
 def _json_report(report: dict) -> dict:
@@ -64,7 +84,9 @@ def _available_inputs(ds, config) -> list[str]:
     from ..encoders import build_encoder
     from ..errors import DataError
 
-    have = [n for n in config.inputs if any(build_encoder(n, config.encoders).content(m) is not None for m in ds)]
+    have = [
+        n for n in config.inputs if any(build_encoder(n, config.encoders).content(m) is not None for m in ds)
+    ]
     missing = [n for n in config.inputs if n not in have]
     if not have:
         raise DataError(f"the movies have none of the inputs {', '.join(config.inputs)}")
@@ -76,19 +98,32 @@ def _available_inputs(ds, config) -> list[str]:
 def train(
     data: str = DataOpt,
     out: Path = typer.Option(..., "--out", help="Model folder to write (replaced atomically if it exists)."),
-    inputs: str | None = typer.Option(None, "--inputs", help="Comma-separated: overview, title, companies, "
-                                      "poster, metadata. Default: overview,title,companies,poster, minus those "
-                                      "the data does not have."),
+    inputs: str | None = typer.Option(
+        None,
+        "--inputs",
+        help="Comma-separated: overview, title, companies, "
+        "poster, metadata. Default: overview,title,companies,poster, minus those "
+        "the data does not have.",
+    ),
     fusion: str = typer.Option("late", "--fusion", help="concat | sum | gated | late."),
-    split: Path | None = typer.Option(None, "--split", help="Split file (moviegenre data split); default: a "
-                                      "stratified 70/15/15 split made with --seed."),
+    split: Path | None = typer.Option(
+        None,
+        "--split",
+        help="Split file (moviegenre data split); default: a stratified 70/15/15 split made with --seed.",
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the split and of training."),
     epochs: int | None = typer.Option(None, "--epochs", help="Maximum epochs (default from the config)."),
-    class_weighted: bool = typer.Option(False, "--class-weighted", help="Class-weighted BCE for rare genres."),
+    class_weighted: bool = typer.Option(
+        False, "--class-weighted", help="Class-weighted BCE for rare genres."
+    ),
     text_model: str = typer.Option("minilm", "--text-model", help="Overview/title encoder: minilm | tfidf."),
-    refit: bool = typer.Option(True, "--refit/--no-refit", help="After measuring on test, fit again on train+test "
-                               "(val still tunes) and save that model: it has seen more movies. The reported "
-                               "test metrics are those of the train-only model."),
+    refit: bool = typer.Option(
+        True,
+        "--refit/--no-refit",
+        help="After measuring on test, fit again on train+test "
+        "(val still tunes) and save that model: it has seen more movies. The reported "
+        "test metrics are those of the train-only model.",
+    ),
     format: str | None = FormatOpt,
     posters: Path | None = PostersOpt,
     json_out: bool = JsonOpt,
@@ -100,8 +135,13 @@ def train(
     from ..data.split import Split, make_split
 
     chosen = [s.strip() for s in inputs.split(",") if s.strip()] if inputs else ClassifierConfig().inputs
-    config = ClassifierConfig(inputs=chosen, fusion=fusion, seed=seed, class_weighted=class_weighted,
-                              encoders=EncoderConfig(text_model=text_model))
+    config = ClassifierConfig(
+        inputs=chosen,
+        fusion=fusion,
+        seed=seed,
+        class_weighted=class_weighted,
+        encoders=EncoderConfig(text_model=text_model),
+    )
     if epochs is not None:
         config.max_epochs = epochs
     ds = _read(data, format, posters)
@@ -109,8 +149,10 @@ def train(
         config.inputs = _available_inputs(ds, config)
     parts = Split.load(split) if split else make_split(ds, seed=seed, min_genre_count=config.min_genre_count)
     train_set, val_set, test_set = parts.apply(ds)
-    console.print(f"{len(ds):,} movies → train {len(train_set):,} / val {len(val_set):,} / test {len(test_set):,}; "
-                  f"inputs {'+'.join(config.inputs)}, fusion {config.fusion}")
+    console.print(
+        f"{len(ds):,} movies → train {len(train_set):,} / val {len(val_set):,} / test {len(test_set):,}; "
+        f"inputs {'+'.join(config.inputs)}, fusion {config.fusion}"
+    )
 
     from ..classifier import GenreClassifier
 
@@ -120,16 +162,25 @@ def train(
     reports = {"validation": clf.val_report_}
     if len(test_set):
         reports["test"] = clf.evaluate(test_set, bootstrap=200, progress=True)
-    extra = {"test": reports.get("test"), "split": {"file": str(split) if split else None, "seed": parts.seed,
-                                                    "sizes": {"train": len(train_set), "val": len(val_set),
-                                                              "test": len(test_set)}},
-             "fit_seconds": round(seconds, 1), "fitted_on": "train"}
+    extra = {
+        "test": reports.get("test"),
+        "split": {
+            "file": str(split) if split else None,
+            "seed": parts.seed,
+            "sizes": {"train": len(train_set), "val": len(val_set), "test": len(test_set)},
+        },
+        "fit_seconds": round(seconds, 1),
+        "fitted_on": "train",
+    }
     if refit and len(test_set):
         from ..records import Dataset
 
-        console.print(f"refitting on train + test ({len(train_set) + len(test_set):,} movies) for the saved model")
-        clf = GenreClassifier(config).fit(Dataset(list(train_set) + list(test_set), source=str(data)), val_set,
-                                          progress=True)
+        console.print(
+            f"refitting on train + test ({len(train_set) + len(test_set):,} movies) for the saved model"
+        )
+        clf = GenreClassifier(config).fit(
+            Dataset(list(train_set) + list(test_set), source=str(data)), val_set, progress=True
+        )
         extra["fitted_on"] = "train+test (test metrics above are from the train-only model)"
     clf.save(out, extra_metrics=extra)
     parts.save(out / "split.json")
@@ -145,7 +196,9 @@ def evaluate(
     data: str = DataOpt,
     split: Path | None = typer.Option(None, "--split", help="Evaluate only one part of this split file."),
     part: str = typer.Option("test", "--part", help="Which part of --split: train | val | test."),
-    bootstrap: int = typer.Option(0, "--bootstrap", help="Bootstrap resamples for 95% intervals of micro/macro F1."),
+    bootstrap: int = typer.Option(
+        0, "--bootstrap", help="Bootstrap resamples for 95% intervals of micro/macro F1."
+    ),
     format: str | None = FormatOpt,
     posters: Path | None = PostersOpt,
     json_out: bool = JsonOpt,
@@ -173,7 +226,9 @@ def evaluate(
         return
     _table({"evaluation": report}, f"{model} on {data} ({len(labelled):,} movies)")
     if report.get("unknown_genres"):
-        console.print(f"[yellow]labels the model has no column for (not scored)[/]: {report['unknown_genres']}")
+        console.print(
+            f"[yellow]labels the model has no column for (not scored)[/]: {report['unknown_genres']}"
+        )
 
 
 def register(app: typer.Typer) -> None:
