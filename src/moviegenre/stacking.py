@@ -184,6 +184,10 @@ def _fit_linear_heads(
         linear, rows = head[-1], mask[:, m]
         grid = sorted(cfg.head_l2_grid, reverse=True) if lams is None else [lams[m]]
         best, best_state, best_lam = -1.0, None, grid[0]
+        if not rows.any():  # a small fold may lack this input entirely: keep the head as it is
+            chosen.append(best_lam)
+            scores.append(0.0)
+            continue
         for lam in grid:
             _lbfgs_logistic(linear, xs[m][rows], y[rows], lam, pw)
             if len(grid) == 1:

@@ -171,3 +171,10 @@ def test_unknown_setting_is_a_clear_error():
 
     with pytest.raises(ConfigError, match="hiden_dim"):
         GenreClassifier(hiden_dim=3)
+
+
+def test_input_present_in_few_training_movies(movies):
+    """Stacking folds without any movie that has the input must not break the fit."""
+    rare = [m if i == 3 else m.with_(companies=None) for i, m in enumerate(movies)]
+    clf = _clf(inputs=["overview", "companies"]).fit(rare[:60], rare[60:75])
+    assert np.isfinite(clf.predict_proba(movies[75:])).all()
