@@ -75,10 +75,18 @@ def _save_labels(path: Path, y, genres) -> None:
     os.replace(tmp, path)
 
 
-def run_experiment(data: str | Path | Dataset, out: str | Path, *, seed: int = 0, bootstrap: int = 200,
-                   kinds: tuple[str, ...] = ("ours", "replica", "baseline"), replica_config=None,
-                   classifier_overrides: dict | None = None, progress: bool = True,
-                   plots: bool = True) -> dict:
+def run_experiment(
+    data: str | Path | Dataset,
+    out: str | Path,
+    *,
+    seed: int = 0,
+    bootstrap: int = 200,
+    kinds: tuple[str, ...] = ("ours", "replica", "baseline"),
+    replica_config=None,
+    classifier_overrides: dict | None = None,
+    progress: bool = True,
+    plots: bool = True,
+) -> dict:
     """Run (or resume) every row on ``data`` and write the report into ``out``; returns the summary.
 
     ``kinds`` limits the row kinds; ``classifier_overrides`` are ``ClassifierConfig`` fields applied to
@@ -102,8 +110,16 @@ def run_experiment(data: str | Path | Dataset, out: str | Path, *, seed: int = 0
     default_fusion = (classifier_overrides or {}).get("fusion", ClassifierConfig().fusion)
     planned, skipped = plan_rows(parts[0], default_fusion)
     planned = [r for r in planned if r.kind in kinds]
-    runner = Runner(dataset, parts, out, bootstrap=bootstrap, seed=seed, replica_config=replica_config,
-                    classifier_overrides=classifier_overrides, progress=progress)
+    runner = Runner(
+        dataset,
+        parts,
+        out,
+        bootstrap=bootstrap,
+        seed=seed,
+        replica_config=replica_config,
+        classifier_overrides=classifier_overrides,
+        progress=progress,
+    )
     _save_labels(out / "predictions" / "labels.npz", runner.y["test"], runner.genres)
     results, resumed = [], 0
     bar = planned
@@ -124,8 +140,15 @@ def run_experiment(data: str | Path | Dataset, out: str | Path, *, seed: int = 0
             result = runner.run(row)
         except MovieGenreError as e:  # e.g. no usable poster in training: a listed skip, not a crash
             log.warning("row %s skipped: %s", row.id, e)
-            skipped.append({"id": row.id, "kind": row.kind, "inputs": list(row.inputs), "fusion": row.fusion,
-                            "reason": str(e)})
+            skipped.append(
+                {
+                    "id": row.id,
+                    "kind": row.kind,
+                    "inputs": list(row.inputs),
+                    "fusion": row.fusion,
+                    "reason": str(e),
+                }
+            )
             continue
         result["split_id"] = sid
         write_json(path, result)
@@ -134,8 +157,12 @@ def run_experiment(data: str | Path | Dataset, out: str | Path, *, seed: int = 0
         "data": str(getattr(dataset, "source", "") or data),
         "n_movies": len(dataset),
         "dataset_skipped": dict(dataset.skipped),
-        "split": {"file": "split.json", "id": sid, "seed": split.seed,
-                  "sizes": {p: len(x) for p, x in zip(("train", "val", "test"), parts, strict=True)}},
+        "split": {
+            "file": "split.json",
+            "id": sid,
+            "seed": split.seed,
+            "sizes": {p: len(x) for p, x in zip(("train", "val", "test"), parts, strict=True)},
+        },
         "genres": runner.genres,
         "default_fusion": default_fusion,
         "bootstrap": bootstrap,

@@ -29,8 +29,13 @@ from .records import METADATA_FIELDS, Dataset, Movie
 log = logging.getLogger("moviegenre.experiment")
 
 STUDY_SETS = [
-    ("overview",), ("poster",), ("overview", "poster"), ("title", "poster"), ("companies", "poster"),
-    ("overview", "title", "poster"), ("overview", "title", "companies", "poster"),
+    ("overview",),
+    ("poster",),
+    ("overview", "poster"),
+    ("title", "poster"),
+    ("companies", "poster"),
+    ("overview", "title", "poster"),
+    ("overview", "title", "companies", "poster"),
 ]
 FUSIONS = ("concat", "sum", "gated", "late")
 SINGLE_INPUTS = [("title",), ("companies",), ("metadata",)]
@@ -64,8 +69,10 @@ def has_input(movie: Movie, name: str) -> bool:
 
 def plan_rows(train: Dataset, default_fusion: str) -> tuple[list[Row], list[dict]]:
     """All rows whose inputs some training movie has, and the skipped ones with the reason."""
-    counts = {n: sum(has_input(m, n) for m in train) for n in ("overview", "title", "companies", "poster",
-                                                               "metadata")}
+    counts = {
+        n: sum(has_input(m, n) for m in train)
+        for n in ("overview", "title", "companies", "poster", "metadata")
+    }
     rows = [Row("ours", s, f) for s in STUDY_SETS for f in FUSIONS]
     # everything the data has, when that is not a study set (the embedded default: title+companies+metadata)
     everything = tuple(n for n, c in counts.items() if c > 0)
@@ -78,8 +85,15 @@ def plan_rows(train: Dataset, default_fusion: str) -> tuple[list[Row], list[dict
     for row in rows:
         lacking = [n for n in row.inputs if counts[n] == 0]
         if lacking:
-            skipped.append({"id": row.id, "kind": row.kind, "inputs": list(row.inputs), "fusion": row.fusion,
-                            "reason": f"the data has no {', '.join(lacking)}"})
+            skipped.append(
+                {
+                    "id": row.id,
+                    "kind": row.kind,
+                    "inputs": list(row.inputs),
+                    "fusion": row.fusion,
+                    "reason": f"the data has no {', '.join(lacking)}",
+                }
+            )
         else:
             kept.append(row)
     return kept, skipped
@@ -98,8 +112,18 @@ def _save_predictions(path: Path, proba: np.ndarray, pred: np.ndarray, weights=N
 class Runner:
     """Runs rows on one split; holds what rows share (labels, replica tensors)."""
 
-    def __init__(self, dataset: Dataset, parts, out: Path, *, bootstrap: int, seed: int,
-                 replica_config=None, classifier_overrides: dict | None = None, progress: bool = False):
+    def __init__(
+        self,
+        dataset: Dataset,
+        parts,
+        out: Path,
+        *,
+        bootstrap: int,
+        seed: int,
+        replica_config=None,
+        classifier_overrides: dict | None = None,
+        progress: bool = False,
+    ):
         from .data.labels import GenreVocabulary
 
         self.dataset, (self.train, self.val, self.test) = dataset, parts
@@ -116,14 +140,22 @@ class Runner:
         t0 = time.perf_counter()
         proba, pred, weights, extra = getattr(self, f"_run_{row.kind}")(row)
         report = _evaluate(self.y["test"], proba, pred, self.genres, self.bootstrap, self.seed)
-        result = {"id": row.id, "kind": row.kind, "inputs": list(row.inputs), "fusion": row.fusion,
-                  "seconds": round(time.perf_counter() - t0, 2), "metrics": report, **extra}
+        result = {
+            "id": row.id,
+            "kind": row.kind,
+            "inputs": list(row.inputs),
+            "fusion": row.fusion,
+            "seconds": round(time.perf_counter() - t0, 2),
+            "metrics": report,
+            **extra,
+        }
         if weights is not None:
             # mean over the test movies having each input; None when none has it (JSON has no NaN)
             seen = ~np.isnan(weights)
             means = np.where(seen.any(0), np.nansum(weights, 0) / np.maximum(seen.sum(0), 1), np.nan)
-            result["mean_weights"] = {n: (float(w) if np.isfinite(w) else None)
-                                      for n, w in zip(row.inputs, means, strict=True)}
+            result["mean_weights"] = {
+                n: (float(w) if np.isfinite(w) else None) for n, w in zip(row.inputs, means, strict=True)
+            }
         _save_predictions(self.out / "predictions" / f"{row.id}.npz", proba, pred, weights)
         return result
 
@@ -140,8 +172,13 @@ class Runner:
         weights = None
         if details and details[0]["weights"] is not None:
             # per movie and input; NaN where the movie lacks the input, so means are over present movies
-            weights = np.array([[d["weights"][n] if has_input(m, n) else np.nan for n in row.inputs]
-                                for d, m in zip(details, self.test, strict=True)], np.float32)
+            weights = np.array(
+                [
+                    [d["weights"][n] if has_input(m, n) else np.nan for n in row.inputs]
+                    for d, m in zip(details, self.test, strict=True)
+                ],
+                np.float32,
+            )
         return proba, pred, weights, {"val_micro_f1": float(clf.val_report_["micro_f1"])}
 
     def _run_replica(self, row: Row):
@@ -155,13 +192,27 @@ class Runner:
             # tokenize and decode posters once for all fourteen rows
             from .config import default_cache_dir
 
-            self._replica_data = ReplicaInputs.build(movies, np.arange(n_tr), REPLICA_INPUTS, cfg,
-                                                     cache_dir=default_cache_dir(), progress=self.progress)
+            self._replica_data = ReplicaInputs.build(
+                movies,
+                np.arange(n_tr),
+                REPLICA_INPUTS,
+                cfg,
+                cache_dir=default_cache_dir(),
+                progress=self.progress,
+            )
         y = np.concatenate([self.y["train"], self.y["val"], self.y["test"]])
         idx = np.arange(len(movies))
-        net, thresholds, info = train_replica(self._replica_data, list(row.inputs), row.fusion, y,
-                                              idx[:n_tr], idx[n_tr:n_tr + n_va], cfg, progress=self.progress)
-        proba = predict_replica(net, self._replica_data, list(row.inputs), idx[n_tr + n_va:])
+        net, thresholds, info = train_replica(
+            self._replica_data,
+            list(row.inputs),
+            row.fusion,
+            y,
+            idx[:n_tr],
+            idx[n_tr : n_tr + n_va],
+            cfg,
+            progress=self.progress,
+        )
+        proba = predict_replica(net, self._replica_data, list(row.inputs), idx[n_tr + n_va :])
         return proba, apply_thresholds(proba, thresholds, True), None, {"val_micro_f1": info["val_micro_f1"]}
 
     def _run_baseline(self, row: Row):

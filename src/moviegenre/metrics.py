@@ -108,9 +108,7 @@ def bootstrap_f1(y_true, y_pred, n: int, seed: int = 0) -> dict:
     }
 
 
-def evaluate_predictions(
-    y_true, proba, y_pred, genres: list[str], bootstrap: int = 0, seed: int = 0
-) -> dict:
+def evaluate_predictions(y_true, proba, y_pred, genres: list[str], bootstrap: int = 0, seed: int = 0) -> dict:
     """The full metrics report (see the module docstring). ``y_true``/``y_pred`` uint8 ``[N, G]``,
     ``proba`` float ``[N, G]``, ``genres`` the ``G`` column names."""
     from sklearn.metrics import (

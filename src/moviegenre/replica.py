@@ -78,8 +78,9 @@ def _build_net(inputs, fusion, vocab_size, n_genres, cfg: ReplicaConfig):
             self.lstm = nn.LSTM(cfg.embed_dim, cfg.hidden, batch_first=True)
 
         def forward(self, ids, lengths):
-            packed = nn.utils.rnn.pack_padded_sequence(self.emb(ids), lengths, batch_first=True,
-                                                       enforce_sorted=False)
+            packed = nn.utils.rnn.pack_padded_sequence(
+                self.emb(ids), lengths, batch_first=True, enforce_sorted=False
+            )
             out, _ = nn.utils.rnn.pad_packed_sequence(self.lstm(packed)[0], batch_first=True)
             return out.sum(1) / lengths.unsqueeze(1).to(out.dtype)
 
@@ -87,9 +88,17 @@ def _build_net(inputs, fusion, vocab_size, n_genres, cfg: ReplicaConfig):
         """uint8-derived float [B, 3, S, S] -> [B, H]; stride-2 stem keeps it cheap on a CPU."""
         h = cfg.hidden
         return nn.Sequential(
-            nn.Conv2d(3, h // 4, 3, stride=2, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(h // 4, h // 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(h // 2, h, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+            nn.Conv2d(3, h // 4, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(h // 4, h // 2, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(h // 2, h, 3, padding=1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        )
 
     class StudyNet(nn.Module):
         """Branches -> concat (Linear over [B, M*H]) or sum (per-branch Linear, summed) -> [B, G] logits."""
@@ -97,16 +106,22 @@ def _build_net(inputs, fusion, vocab_size, n_genres, cfg: ReplicaConfig):
         def __init__(self):
             super().__init__()
             self.inputs = list(inputs)
-            self.branches = nn.ModuleDict({n: poster_cnn() if n == "poster" else TextBranch()
-                                           for n in inputs})
+            self.branches = nn.ModuleDict(
+                {n: poster_cnn() if n == "poster" else TextBranch() for n in inputs}
+            )
             m, h = len(self.inputs), cfg.hidden
-            self.fuse = (nn.Linear(m * h, h) if fusion == "concat"
-                         else nn.ModuleDict({n: nn.Linear(h, h) for n in self.inputs}))
+            self.fuse = (
+                nn.Linear(m * h, h)
+                if fusion == "concat"
+                else nn.ModuleDict({n: nn.Linear(h, h) for n in self.inputs})
+            )
             self.head = nn.Sequential(nn.ReLU(), nn.Dropout(cfg.dropout), nn.Linear(h, n_genres))
 
         def forward(self, batch):
-            feats = {n: self.branches[n](*batch[n]) if n != "poster" else self.branches[n](batch[n])
-                     for n in self.inputs}
+            feats = {
+                n: self.branches[n](*batch[n]) if n != "poster" else self.branches[n](batch[n])
+                for n in self.inputs
+            }
             if fusion == "concat":
                 z = self.fuse(torch.cat([feats[n] for n in self.inputs], 1))
             else:
@@ -138,12 +153,20 @@ def predict_replica(net, data, inputs, idx, batch_size=256) -> np.ndarray:
     out = []
     with torch.no_grad():
         for s in range(0, len(idx), batch_size):
-            out.append(torch.sigmoid(net(_batch(data, inputs, idx[s:s + batch_size]))).numpy())
+            out.append(torch.sigmoid(net(_batch(data, inputs, idx[s : s + batch_size]))).numpy())
     return np.concatenate(out).astype(np.float32)
 
 
-def train_replica(data: ReplicaInputs, inputs, fusion, y, train_idx, val_idx,
-                  config: ReplicaConfig | None = None, progress=False):
+def train_replica(
+    data: ReplicaInputs,
+    inputs,
+    fusion,
+    y,
+    train_idx,
+    val_idx,
+    config: ReplicaConfig | None = None,
+    progress=False,
+):
     """Fit one replica row. ``y`` uint8 ``[N, G]`` for all movies. Returns (net, thresholds [G], info)."""
     import torch
 
@@ -183,7 +206,7 @@ def _train(data, inputs, fusion, y, train_idx, val_idx, cfg, progress):
         net.train()
         order = rng.permutation(train_idx)
         for s in range(0, len(order), cfg.batch_size):
-            idx = order[s:s + cfg.batch_size]
+            idx = order[s : s + cfg.batch_size]
             loss = loss_fn(net(_batch(data, inputs, idx)), yt[idx])
             opt.zero_grad()
             loss.backward()

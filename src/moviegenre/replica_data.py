@@ -92,8 +92,9 @@ def _atomic_save(path: Path, arr: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def poster_arrays(movies, size: int = 100, cache_dir: str | Path | None = None,
-                  progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def poster_arrays(
+    movies, size: int = 100, cache_dir: str | Path | None = None, progress: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Posters squashed to ``size`` x ``size`` RGB: ``uint8 [N, size, size, 3]`` and present ``bool [N]``.
 
     Unreadable posters are counted, logged once, and treated as absent (zeros), never a crash.

@@ -11,10 +11,22 @@ import os
 import tempfile
 from pathlib import Path
 
-COLUMNS = ["micro_f1", "macro_f1", "weighted_f1", "samples_f1", "macro_roc_auc", "micro_roc_auc", "map",
-           "hamming_accuracy", "subset_accuracy", "study_accuracy", "study_auc"]
-STUDY_REPORTED = ("overview+poster, concat: accuracy 0.8645, AUC 0.6914 "
-                  "(the study's best, its own data and split)")
+COLUMNS = [
+    "micro_f1",
+    "macro_f1",
+    "weighted_f1",
+    "samples_f1",
+    "macro_roc_auc",
+    "micro_roc_auc",
+    "map",
+    "hamming_accuracy",
+    "subset_accuracy",
+    "study_accuracy",
+    "study_auc",
+]
+STUDY_REPORTED = (
+    "overview+poster, concat: accuracy 0.8645, AUC 0.6914 (the study's best, its own data and split)"
+)
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -52,28 +64,57 @@ def acceptance(rows: list[dict], default_fusion: str) -> dict:
         singles = {i: by.get(((i,), "ours", default_fusion)) for i in inputs}
         if len(inputs) > 1 and r["fusion"] == default_fusion and all(v is not None for v in singles.values()):
             best_input = max(singles, key=singles.get)
-            adds.append({"id": r["id"], "micro_f1": micro, "best_single": best_input,
-                         "best_single_micro_f1": singles[best_input], "pass": micro >= singles[best_input]})
+            adds.append(
+                {
+                    "id": r["id"],
+                    "micro_f1": micro,
+                    "best_single": best_input,
+                    "best_single_micro_f1": singles[best_input],
+                    "pass": micro >= singles[best_input],
+                }
+            )
         rep = [by[k] for k in by if k[0] == inputs and k[1] == "replica"]
         if rep:
-            beats.append({"id": r["id"], "micro_f1": micro, "replica_micro_f1": max(rep),
-                          "pass": micro > max(rep)})
-    return {"adds_never_hurt": adds, "beats_replica": beats,
-            "all_pass": all(c["pass"] for c in adds + beats)}
+            beats.append(
+                {"id": r["id"], "micro_f1": micro, "replica_micro_f1": max(rep), "pass": micro > max(rep)}
+            )
+    return {"adds_never_hurt": adds, "beats_replica": beats, "all_pass": all(c["pass"] for c in adds + beats)}
 
 
 def to_csv(rows: list[dict]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["id", "kind", "inputs", "fusion", *COLUMNS, "micro_f1_ci_low", "micro_f1_ci_high",
-                "macro_f1_ci_low", "macro_f1_ci_high", "seconds", "mean_weights"])
+    w.writerow(
+        [
+            "id",
+            "kind",
+            "inputs",
+            "fusion",
+            *COLUMNS,
+            "micro_f1_ci_low",
+            "micro_f1_ci_high",
+            "macro_f1_ci_low",
+            "macro_f1_ci_high",
+            "seconds",
+            "mean_weights",
+        ]
+    )
     for r in rows:
         m = r["metrics"]
         ci = [*(m.get("micro_f1_ci") or [None, None]), *(m.get("macro_f1_ci") or [None, None])]
         weights = ";".join(f"{k}={v:.3f}" for k, v in (r.get("mean_weights") or {}).items() if v is not None)
-        w.writerow([r["id"], r["kind"], "+".join(r["inputs"]), r["fusion"] or "",
-                    *[("" if m.get(c) is None else round(m[c], 5)) for c in COLUMNS],
-                    *[("" if v is None else round(v, 5)) for v in ci], r.get("seconds", ""), weights])
+        w.writerow(
+            [
+                r["id"],
+                r["kind"],
+                "+".join(r["inputs"]),
+                r["fusion"] or "",
+                *[("" if m.get(c) is None else round(m[c], 5)) for c in COLUMNS],
+                *[("" if v is None else round(v, 5)) for v in ci],
+                r.get("seconds", ""),
+                weights,
+            ]
+        )
     return buf.getvalue()
 
 
@@ -89,44 +130,84 @@ def to_markdown(summary: dict, checks: dict) -> str:
     order = {s: i for i, s in enumerate(STUDY_SETS)}
     kind_order = {"ours": 0, "replica": 1, "baseline": 2}
     fusion_order = {f: i for i, f in enumerate(("concat", "sum", "gated", "late"))}
-    rows = sorted(rows, key=lambda r: (kind_order[r["kind"]] == 2, order.get(tuple(r["inputs"]), 99),
-                                       "+".join(r["inputs"]), kind_order[r["kind"]],
-                                       fusion_order.get(r["fusion"], 9), r["fusion"] or ""))
+    rows = sorted(
+        rows,
+        key=lambda r: (
+            kind_order[r["kind"]] == 2,
+            order.get(tuple(r["inputs"]), 99),
+            "+".join(r["inputs"]),
+            kind_order[r["kind"]],
+            fusion_order.get(r["fusion"], 9),
+            r["fusion"] or "",
+        ),
+    )
     lines = [
-        "# Experiment: the study's ablation with standard metrics", "",
-        f"Data: `{summary['data']}` — {summary['n_movies']} movies; split seed {summary['split']['seed']}: "
-        f"train {sizes['train']}, val {sizes['val']}, test {sizes['test']} (all numbers on test). "
-        f"Default fusion: `{summary['default_fusion']}`. "
-        f"Bootstrap: {summary['bootstrap']} resamples (95% CI).",
-        f"Time: this run {summary['run_seconds']:.0f} s; "
-        f"the rows' own compute {summary['rows_seconds']:.0f} s "
-        f"({summary['resumed_rows']} rows resumed from an earlier run).", "",
-        "| Inputs | Model | Fusion | micro-F1 [95% CI] | macro-F1 [95% CI] | weighted-F1 | samples-F1 | mAP "
-        "| macro AUC | micro AUC | Hamming acc. | exact match | study \"accuracy\" | study \"AUC\" |",
+        "# Experiment: the study's ablation with standard metrics",
+        "",
+        (
+            f"Data: `{summary['data']}` — {summary['n_movies']} movies; split seed {summary['split']['seed']}: "
+            f"train {sizes['train']}, val {sizes['val']}, test {sizes['test']} (all numbers on test). "
+            f"Default fusion: `{summary['default_fusion']}`. "
+            f"Bootstrap: {summary['bootstrap']} resamples (95% CI)."
+        ),
+        (
+            f"Time: this run {summary['run_seconds']:.0f} s; "
+            f"the rows' own compute {summary['rows_seconds']:.0f} s "
+            f"({summary['resumed_rows']} rows resumed from an earlier run)."
+        ),
+        "",
+        (
+            "| Inputs | Model | Fusion | micro-F1 [95% CI] | macro-F1 [95% CI] | weighted-F1 | samples-F1 | mAP "
+            '| macro AUC | micro AUC | Hamming acc. | exact match | study "accuracy" | study "AUC" |'
+        ),
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     names = {"ours": "ours", "replica": "study replica", "baseline": "baseline"}
     for r in rows:
         m = r["metrics"]
         inputs = "+".join(r["inputs"]) or "—"
-        lines.append(f"| {inputs} | {names[r['kind']]} | {r['fusion']} | {_ci(m, 'micro_f1')} | "
-                     f"{_ci(m, 'macro_f1')} | {_f(m['weighted_f1'])} | {_f(m['samples_f1'])} | "
-                     f"{_f(m['map'])} | "
-                     f"{_f(m['macro_roc_auc'])} | {_f(m['micro_roc_auc'])} | {_f(m['hamming_accuracy'])} | "
-                     f"{_f(m['subset_accuracy'])} | {_f(m['study_accuracy'])} | {_f(m['study_auc'])} |")
-    lines += ["", f"The study reported: {STUDY_REPORTED}. Its \"accuracy\" is 1 − mean|p − y| over all "
-              "movie×genre cells on probabilities (the all-negative baseline row shows what that rewards); "
-              "its \"AUC\" is ROC-AUC of thresholded 0/1 predictions per movie, averaged. Both are shown "
-              "only so the old table can be read beside ours; judge by micro/macro-F1, mAP and ROC-AUC.", ""]
+        lines.append(
+            f"| {inputs} | {names[r['kind']]} | {r['fusion']} | {_ci(m, 'micro_f1')} | "
+            f"{_ci(m, 'macro_f1')} | {_f(m['weighted_f1'])} | {_f(m['samples_f1'])} | "
+            f"{_f(m['map'])} | "
+            f"{_f(m['macro_roc_auc'])} | {_f(m['micro_roc_auc'])} | {_f(m['hamming_accuracy'])} | "
+            f"{_f(m['subset_accuracy'])} | {_f(m['study_accuracy'])} | {_f(m['study_auc'])} |"
+        )
+    lines += [
+        "",
+        (
+            f'The study reported: {STUDY_REPORTED}. Its "accuracy" is 1 − mean|p − y| over all '
+            "movie×genre cells on probabilities (the all-negative baseline row shows what that rewards); "
+            'its "AUC" is ROC-AUC of thresholded 0/1 predictions per movie, averaged. Both are shown '
+            "only so the old table can be read beside ours; judge by micro/macro-F1, mAP and ROC-AUC."
+        ),
+        "",
+    ]
     lines += ["## Acceptance checks (test micro-F1)", ""]
-    for name, title in (("adds_never_hurt", f"Adding an input never hurts (`{summary['default_fusion']}` "
-                         "fusion vs the best single input it contains)"),
-                        ("beats_replica", "Every row beats the study replica with the same inputs")):
-        lines.append(f"**{title}**: " + ("no rows to check" if not checks[name] else
-                     f"{sum(c['pass'] for c in checks[name])}/{len(checks[name])} pass"))
+    for name, title in (
+        (
+            "adds_never_hurt",
+            (
+                f"Adding an input never hurts (`{summary['default_fusion']}` "
+                "fusion vs the best single input it contains)"
+            ),
+        ),
+        ("beats_replica", "Every row beats the study replica with the same inputs"),
+    ):
+        lines.append(
+            f"**{title}**: "
+            + (
+                "no rows to check"
+                if not checks[name]
+                else f"{sum(c['pass'] for c in checks[name])}/{len(checks[name])} pass"
+            )
+        )
         for c in checks[name]:
-            other = (f"best single `{c['best_single']}` {c['best_single_micro_f1']:.3f}"
-                     if name == "adds_never_hurt" else f"replica {c['replica_micro_f1']:.3f}")
+            other = (
+                f"best single `{c['best_single']}` {c['best_single_micro_f1']:.3f}"
+                if name == "adds_never_hurt"
+                else f"replica {c['replica_micro_f1']:.3f}"
+            )
             lines.append(f"- {'PASS' if c['pass'] else 'FAIL'} `{c['id']}`: {c['micro_f1']:.3f} vs {other}")
         lines.append("")
     if summary["skipped_rows"]:
@@ -134,11 +215,18 @@ def to_markdown(summary: dict, checks: dict) -> str:
         by_reason: dict[str, list[str]] = {}
         for s in summary["skipped_rows"]:
             by_reason.setdefault(s["reason"], []).append(s["id"])
-        lines += [f"- {reason} ({len(ids)} rows): " + ", ".join(f"`{i}`" for i in ids)
-                  for reason, ids in by_reason.items()]
+        lines += [
+            f"- {reason} ({len(ids)} rows): " + ", ".join(f"`{i}`" for i in ids)
+            for reason, ids in by_reason.items()
+        ]
         lines.append("")
-    lines += ["Plots: `per_genre_f1.png`, `pr_curves.png`, `modality_weights.png`. Per-genre numbers: "
-              "`results.json`.", ""]
+    lines += [
+        (
+            "Plots: `per_genre_f1.png`, `pr_curves.png`, `modality_weights.png`. Per-genre numbers: "
+            "`results.json`."
+        ),
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -36,8 +36,15 @@ def _label(r) -> str:
 
 def per_genre_f1(summary, out: Path, plt) -> None:
     rows = summary["rows"]
-    picks = [r for r in (_best(rows, "ours"), _best(rows, "replica"),
-                         next((r for r in rows if r["id"] == "baseline-prior"), None)) if r]
+    picks = [
+        r
+        for r in (
+            _best(rows, "ours"),
+            _best(rows, "replica"),
+            next((r for r in rows if r["id"] == "baseline-prior"), None),
+        )
+        if r
+    ]
     genres = summary["genres"]
     support = [rows[0]["metrics"]["per_genre"][g]["support"] for g in genres]
     order = np.argsort(support)  # most frequent genre at the top
@@ -66,8 +73,14 @@ def pr_curves(summary, out: Path, plt) -> None:
     best = _best(rows, "ours")
     picks = [best, _best(rows, "replica"), next((r for r in rows if r["id"] == "baseline-prior"), None)]
     if best is not None:  # our best row's single inputs, to show what fusion adds
-        picks += [r for r in rows if r["kind"] == "ours" and len(r["inputs"]) == 1
-                  and r["inputs"][0] in best["inputs"] and r["fusion"] == best["fusion"]]
+        picks += [
+            r
+            for r in rows
+            if r["kind"] == "ours"
+            and len(r["inputs"]) == 1
+            and r["inputs"][0] in best["inputs"]
+            and r["fusion"] == best["fusion"]
+        ]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5))
     for r in [p for p in picks if p]:
         proba = np.load(out / "predictions" / f"{r['id']}.npz")["proba"]
@@ -82,8 +95,9 @@ def pr_curves(summary, out: Path, plt) -> None:
             if 0 < y[:, g].sum() < len(y):
                 p, rc, _ = precision_recall_curve(y[:, g], proba[:, g])
                 ax2.plot(rc, p, label=f"{genres[g]} AP {best['metrics']['per_genre'][genres[g]]['ap']:.2f}")
-        ax2.set(xlabel="recall", ylabel="precision", title=f"per genre, {_label(best)}",
-                xlim=(0, 1), ylim=(0, 1))
+        ax2.set(
+            xlabel="recall", ylabel="precision", title=f"per genre, {_label(best)}", xlim=(0, 1), ylim=(0, 1)
+        )
         ax2.legend(fontsize=7)
     _save(fig, out / "pr_curves.png")
     plt.close(fig)
@@ -102,8 +116,9 @@ def modality_weights(summary, out: Path, plt) -> None:
         ax.bar(np.arange(len(rows)) + k * w, vals, width=w, label=name)
     if rows:
         ax.set_xticks(np.arange(len(rows)) + w * (len(inputs) - 1) / 2)
-        ax.set_xticklabels([f"{'+'.join(r['inputs'])}\n{r['fusion']}" for r in rows], rotation=60,
-                           ha="right", fontsize=7)
+        ax.set_xticklabels(
+            [f"{'+'.join(r['inputs'])}\n{r['fusion']}" for r in rows], rotation=60, ha="right", fontsize=7
+        )
         ax.set_ylabel("mean weight on test movies having the input")
         ax.legend(fontsize=8)
     _save(fig, out / "modality_weights.png")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import make_movies
+
 from moviegenre import experiment_rows
 from moviegenre.experiment import run_experiment
 from moviegenre.records import Dataset
@@ -26,9 +26,14 @@ def small_plan(monkeypatch, tmp_path):
     monkeypatch.setenv("MOVIEGENRE_CACHE", str(tmp_path / "cache"))
     return {
         "replica_config": ReplicaConfig(embed_dim=8, hidden=8, epochs=2, batch_size=16, poster_size=24),
-        "classifier_overrides": {"encoders": {"text_model": "tfidf", "cache_dir": str(tmp_path / "cache")},
-                                 "max_epochs": 3, "stack_folds": 2, "hidden_dim": 16},
-        "bootstrap": 20, "progress": False,
+        "classifier_overrides": {
+            "encoders": {"text_model": "tfidf", "cache_dir": str(tmp_path / "cache")},
+            "max_epochs": 3,
+            "stack_folds": 2,
+            "hidden_dim": 16,
+        },
+        "bootstrap": 20,
+        "progress": False,
     }
 
 
@@ -38,9 +43,15 @@ def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan):
     s = run_experiment(Dataset(movies, "synthetic"), out, **small_plan)
 
     ids = {r["id"] for r in s["rows"]}
-    assert {"ours-overview-concat", "ours-overview+companies-late", "ours-companies-late",
-            "replica-overview+companies-sum", "baseline-all_negative", "baseline-prior",
-            "baseline-most_frequent_k"} <= ids
+    assert {
+        "ours-overview-concat",
+        "ours-overview+companies-late",
+        "ours-companies-late",
+        "replica-overview+companies-sum",
+        "baseline-all_negative",
+        "baseline-prior",
+        "baseline-most_frequent_k",
+    } <= ids
     skipped = {r["id"]: r["reason"] for r in s["skipped_rows"]}
     assert "replica-poster-concat" in skipped and "poster" in skipped["ours-poster-late"]
     assert not any("poster" in i for i in ids)
@@ -53,8 +64,15 @@ def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan):
     base = next(r for r in s["rows"] if r["id"] == "baseline-all_negative")
     assert base["metrics"]["micro_f1"] == 0 and base["metrics"]["study_accuracy"] > 0.5
 
-    for name in ("results.md", "results.csv", "results.json", "split.json", "per_genre_f1.png",
-                 "pr_curves.png", "modality_weights.png"):
+    for name in (
+        "results.md",
+        "results.csv",
+        "results.json",
+        "split.json",
+        "per_genre_f1.png",
+        "pr_curves.png",
+        "modality_weights.png",
+    ):
         assert (out / name).is_file(), name
     md = (out / "results.md").read_text()
     assert "study replica" in md and "Acceptance checks" in md and "Skipped rows" in md
@@ -91,27 +109,55 @@ def test_cli_experiment_on_jsonl(tmp_path, small_plan):
     movies = make_movies(tmp_path / "data", n=40)
     with (tmp_path / "data" / "movies.jsonl").open("w") as f:
         for m in movies:
-            f.write(json.dumps({"imdb_id": f"tt{int(m.key[1:]):07d}", "title": m.title,
-                                "overview": m.overview,
-                                "genres": list(m.genres), "production_companies": m.companies,
-                                "poster": str(Path(m.poster).relative_to(tmp_path / "data"))}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "imdb_id": f"tt{int(m.key[1:]):07d}",
+                        "title": m.title,
+                        "overview": m.overview,
+                        "genres": list(m.genres),
+                        "production_companies": m.companies,
+                        "poster": str(Path(m.poster).relative_to(tmp_path / "data")),
+                    }
+                )
+                + "\n"
+            )
     out = tmp_path / "out"
-    res = CliRunner().invoke(build_app(), ["experiment", "--data", str(tmp_path / "data"), "--out", str(out),
-                                           "--kinds", "baseline", "--bootstrap", "0"])
+    res = CliRunner().invoke(
+        build_app(),
+        [
+            "experiment",
+            "--data",
+            str(tmp_path / "data"),
+            "--out",
+            str(out),
+            "--kinds",
+            "baseline",
+            "--bootstrap",
+            "0",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert (out / "results.md").is_file()
     rows = np.loadtxt(out / "results.csv", delimiter=",", dtype=str, skiprows=1, usecols=0)
     assert sorted(rows.tolist()) == ["baseline-all_negative", "baseline-most_frequent_k", "baseline-prior"]
-    res = CliRunner().invoke(build_app(), ["experiment", "--data", str(tmp_path / "data"), "--out", str(out),
-                                           "--kinds", "oracle"])
+    res = CliRunner().invoke(
+        build_app(), ["experiment", "--data", str(tmp_path / "data"), "--out", str(out), "--kinds", "oracle"]
+    )
     assert res.exit_code != 0
 
 
 @pytest.mark.realdata
 def test_baseline_rows_on_real_data(shared_data, tmp_path):
     """Reading, split and scoring on the real movies (baselines only: seconds, no encoders)."""
-    s = run_experiment(shared_data / "movies", tmp_path / "exp", kinds=("baseline",), bootstrap=0,
-                       progress=False, plots=False)
+    s = run_experiment(
+        shared_data / "movies",
+        tmp_path / "exp",
+        kinds=("baseline",),
+        bootstrap=0,
+        progress=False,
+        plots=False,
+    )
     by = {r["id"]: r["metrics"] for r in s["rows"]}
     assert s["split"]["sizes"]["test"] > 500 and len(s["genres"]) >= 18
     # what the study's "accuracy" rewards: predicting nothing scores ~0.88

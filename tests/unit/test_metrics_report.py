@@ -4,12 +4,28 @@ from moviegenre.report import acceptance, to_csv, to_markdown
 
 
 def _row(kind, inputs, fusion, micro):
-    keys = ("macro_f1", "weighted_f1", "samples_f1", "macro_roc_auc", "micro_roc_auc", "map",
-            "hamming_accuracy", "subset_accuracy", "study_accuracy", "study_auc")
+    keys = (
+        "macro_f1",
+        "weighted_f1",
+        "samples_f1",
+        "macro_roc_auc",
+        "micro_roc_auc",
+        "map",
+        "hamming_accuracy",
+        "subset_accuracy",
+        "study_accuracy",
+        "study_auc",
+    )
     metrics = dict.fromkeys(keys, 0.5)
     metrics["micro_f1"] = micro
-    return {"id": f"{kind}-{'+'.join(inputs)}-{fusion}", "kind": kind, "inputs": list(inputs),
-            "fusion": fusion, "metrics": metrics, "seconds": 1.0}
+    return {
+        "id": f"{kind}-{'+'.join(inputs)}-{fusion}",
+        "kind": kind,
+        "inputs": list(inputs),
+        "fusion": fusion,
+        "metrics": metrics,
+        "seconds": 1.0,
+    }
 
 
 ROWS = [
@@ -35,9 +51,18 @@ def test_acceptance_rules():
 
 
 def test_tables_render_every_row():
-    summary = {"rows": ROWS, "split": {"sizes": {"train": 7, "val": 2, "test": 2}, "seed": 0}, "data": "x",
-               "n_movies": 11, "default_fusion": "late", "bootstrap": 0, "run_seconds": 3.0,
-               "rows_seconds": 7.0, "resumed_rows": 0, "skipped_rows": [{"id": "r", "reason": "no poster"}]}
+    summary = {
+        "rows": ROWS,
+        "split": {"sizes": {"train": 7, "val": 2, "test": 2}, "seed": 0},
+        "data": "x",
+        "n_movies": 11,
+        "default_fusion": "late",
+        "bootstrap": 0,
+        "run_seconds": 3.0,
+        "rows_seconds": 7.0,
+        "resumed_rows": 0,
+        "skipped_rows": [{"id": "r", "reason": "no poster"}],
+    }
     md = to_markdown(summary, acceptance(ROWS, "late"))
     assert md.count("| overview+poster |") == 4 and "FAIL `ours-overview+poster-concat`" in md
     assert "no poster (1 rows): `r`" in md and "study" in md

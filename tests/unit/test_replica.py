@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from conftest import GENRES, make_movies
+
 from moviegenre.replica import (
     ReplicaConfig,
     ReplicaInputs,
@@ -60,8 +60,9 @@ def test_every_parameter_gets_a_gradient(tiny, fusion):
 
 def test_train_and_predict(tiny):
     data, y, cfg = tiny
-    net, thresholds, info = train_replica(data, ["overview", "poster"], "sum", y, np.arange(32),
-                                          np.arange(32, 48), cfg)
+    net, thresholds, info = train_replica(
+        data, ["overview", "poster"], "sum", y, np.arange(32), np.arange(32, 48), cfg
+    )
     p = predict_replica(net, data, ["overview", "poster"], np.arange(32, 48))
     assert p.shape == (16, len(GENRES)) and ((p >= 0) & (p <= 1)).all()
     assert thresholds.shape == (len(GENRES),) and 0 <= info["val_micro_f1"] <= 1

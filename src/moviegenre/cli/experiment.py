@@ -8,16 +8,18 @@ import typer
 
 from .common import console, setup_logging
 
+OutOpt = typer.Option(Path("runs/experiment"), "--out", help="Folder for split, rows and results.")
+
 
 def register(app: typer.Typer) -> None:
     """Add ``experiment`` to the main app."""
 
     @app.command()
     def experiment(
-        data: str = typer.Option("default", "--data",
-                                 help="JSONL file/folder, a Kaggle/TMDB csv, or 'default'."),
-        out: Path = typer.Option(Path("runs/experiment"), "--out",
-                                 help="Folder for split, rows and results."),
+        data: str = typer.Option(
+            "default", "--data", help="JSONL file/folder, a Kaggle/TMDB csv, or 'default'."
+        ),
+        out: Path = OutOpt,
         seed: int = typer.Option(0, help="Split and training seed."),
         bootstrap: int = typer.Option(200, help="Bootstrap resamples for the F1 intervals (0: none)."),
         kinds: str = typer.Option("ours,replica,baseline", help="Row kinds to run, comma-separated."),
@@ -39,14 +41,21 @@ def register(app: typer.Typer) -> None:
             raise MovieGenreError(f"--kinds: unknown {bad or kinds!r}; choose from ours, replica, baseline")
         summary = run_experiment(data, out, seed=seed, bootstrap=bootstrap, kinds=chosen, plots=not no_plots)
         checks = summary["acceptance"]
-        console.print(f"[bold]{len(summary['rows'])} rows[/] ({summary['resumed_rows']} resumed, "
-                      f"{len(summary['skipped_rows'])} skipped) in {summary['run_seconds']:.0f} s → "
-                      f"{out / 'results.md'}")
-        best = max((r for r in summary["rows"] if r["kind"] == "ours"), default=None,
-                   key=lambda r: r["metrics"]["micro_f1"])
+        console.print(
+            f"[bold]{len(summary['rows'])} rows[/] ({summary['resumed_rows']} resumed, "
+            f"{len(summary['skipped_rows'])} skipped) in {summary['run_seconds']:.0f} s → "
+            f"{out / 'results.md'}"
+        )
+        best = max(
+            (r for r in summary["rows"] if r["kind"] == "ours"),
+            default=None,
+            key=lambda r: r["metrics"]["micro_f1"],
+        )
         if best:
             m = best["metrics"]
-            console.print(f"best: {best['id']}  micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}  "
-                          f"mAP {m['map'] or 0:.3f}")
+            console.print(
+                f"best: {best['id']}  micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}  "
+                f"mAP {m['map'] or 0:.3f}"
+            )
         verdict = "all pass" if checks["all_pass"] else "[red]some fail[/] (see results.md)"
         console.print(f"acceptance checks: {verdict}")
