@@ -29,8 +29,16 @@ from pathlib import Path
 
 import numpy as np
 
-TITLES = ["The Last Lighthouse", "Midnight Circus", "Paper Hearts", "Iron Valley", "The Quiet Orbit",
-          "Seven Lanterns", "Rust and Honey", "The Glass Forest"]
+TITLES = [
+    "The Last Lighthouse",
+    "Midnight Circus",
+    "Paper Hearts",
+    "Iron Valley",
+    "The Quiet Orbit",
+    "Seven Lanterns",
+    "Rust and Honey",
+    "The Glass Forest",
+]
 OVERVIEWS = [
     "A retired keeper returns to a storm-battered island to find the lamp burning again and a stranger inside.",
     "When the travelling circus arrives, children in a sleepy town begin vanishing one masked night at a time.",
@@ -61,18 +69,26 @@ def make_posters(n: int = 16, size=(182, 268), seed: int = 0) -> list[bytes]:
 def movie(i: int, poster: bytes | None):
     from moviegenre.records import Movie
 
-    return Movie(key=f"bench-{i}", title=TITLES[i % len(TITLES)], overview=OVERVIEWS[i % len(OVERVIEWS)],
-                 companies=tuple(COMPANIES[i % len(COMPANIES)]), poster_bytes=poster)
+    return Movie(
+        key=f"bench-{i}",
+        title=TITLES[i % len(TITLES)],
+        overview=OVERVIEWS[i % len(OVERVIEWS)],
+        companies=tuple(COMPANIES[i % len(COMPANIES)]),
+        poster_bytes=poster,
+    )
 
 
 def pct(ms: list[float]) -> dict:
-    return {"p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1),
-            "n": len(ms)}
+    return {
+        "p50_ms": round(float(np.percentile(ms, 50)), 1),
+        "p95_ms": round(float(np.percentile(ms, 95)), 1),
+        "n": len(ms),
+    }
 
 
 def bench_latency(model_dir: Path, posters: list[bytes], runs: int) -> dict:
-    from moviegenre.classifier import GenreClassifier
     from moviegenre.batching import uncached_predict
+    from moviegenre.classifier import GenreClassifier
 
     clf = GenreClassifier.load(model_dir)
     predict = uncached_predict(clf.predict_details)  # what the service calls: no disk cache
@@ -99,8 +115,20 @@ def free_port() -> int:
 def start_server(model_dir: Path, port: int, threads: int, workers: int) -> subprocess.Popen:
     import httpx
 
-    cmd = [sys.executable, "-m", "moviegenre", "serve", "--model", str(model_dir), "--port", str(port),
-           "--threads", str(threads), "--workers", str(workers)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "moviegenre",
+        "serve",
+        "--model",
+        str(model_dir),
+        "--port",
+        str(port),
+        "--threads",
+        str(threads),
+        "--workers",
+        str(workers),
+    ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
@@ -124,8 +152,11 @@ async def load(url: str, posters: list[bytes], n: int, concurrency: int) -> dict
     latencies, errors = [], []
 
     async def one(client, i):
-        data = {"title": TITLES[i % len(TITLES)], "overview": OVERVIEWS[i % len(OVERVIEWS)],
-                "companies": "; ".join(COMPANIES[i % len(COMPANIES)])}
+        data = {
+            "title": TITLES[i % len(TITLES)],
+            "overview": OVERVIEWS[i % len(OVERVIEWS)],
+            "companies": "; ".join(COMPANIES[i % len(COMPANIES)]),
+        }
         files = {"poster": (f"p{i}.jpg", posters[i % len(posters)], "image/jpeg")}
         async with sem:
             t = time.perf_counter()
@@ -146,9 +177,15 @@ async def load(url: str, posters: list[bytes], n: int, concurrency: int) -> dict
         t = time.perf_counter()
         await asyncio.gather(*(one(client, i) for i in range(n)))
         elapsed = time.perf_counter() - t
-    return {"requests": n, "concurrency": concurrency, "seconds": round(elapsed, 2),
-            "requests_per_s": round(n / elapsed, 1), "errors": len(errors), "error_codes": sorted(set(errors)),
-            "latency_under_load": pct(latencies)}
+    return {
+        "requests": n,
+        "concurrency": concurrency,
+        "seconds": round(elapsed, 2),
+        "requests_per_s": round(n / elapsed, 1),
+        "errors": len(errors),
+        "error_codes": sorted(set(errors)),
+        "latency_under_load": pct(latencies),
+    }
 
 
 def main() -> None:
@@ -169,8 +206,13 @@ def main() -> None:
 
     model_dir = resolve_model_dir(args.model)
     posters = make_posters()
-    result = {"model": str(model_dir), "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()[0],
-              "threads": args.threads, "workers": args.workers}
+    result = {
+        "model": str(model_dir),
+        "cpus": os.cpu_count(),
+        "load_avg_at_start": os.getloadavg()[0],
+        "threads": args.threads,
+        "workers": args.workers,
+    }
     result["single_movie"] = bench_latency(model_dir, posters, args.runs)
     print(json.dumps(result["single_movie"]), file=sys.stderr)
     port = free_port()
@@ -184,17 +226,27 @@ def main() -> None:
         proc.wait(timeout=30)
     sl, sv = result["single_movie"], result["service"]
     print(f"model: {model_dir}")
-    print(f"single movie, warm, with poster:    p50 {sl['with_poster']['p50_ms']} ms  "
-          f"p95 {sl['with_poster']['p95_ms']} ms  (target p50 <= 50 ms)")
-    print(f"single movie, warm, without poster: p50 {sl['without_poster']['p50_ms']} ms  "
-          f"p95 {sl['without_poster']['p95_ms']} ms")
-    print(f"service, posters, {sv['concurrency']} in flight: {sv['requests_per_s']} req/s, "
-          f"{sv['errors']} errors of {sv['requests']}  (target >= 20 req/s, 0 errors); "
-          f"latency p50 {sv['latency_under_load']['p50_ms']} ms p95 {sv['latency_under_load']['p95_ms']} ms")
+    print(
+        f"single movie, warm, with poster:    p50 {sl['with_poster']['p50_ms']} ms  "
+        f"p95 {sl['with_poster']['p95_ms']} ms  (target p50 <= 50 ms)"
+    )
+    print(
+        f"single movie, warm, without poster: p50 {sl['without_poster']['p50_ms']} ms  "
+        f"p95 {sl['without_poster']['p95_ms']} ms"
+    )
+    print(
+        f"service, posters, {sv['concurrency']} in flight: {sv['requests_per_s']} req/s, "
+        f"{sv['errors']} errors of {sv['requests']}  (target >= 20 req/s, 0 errors); "
+        f"latency p50 {sv['latency_under_load']['p50_ms']} ms p95 {sv['latency_under_load']['p95_ms']} ms"
+    )
     one = result["http_one_in_flight"]["latency_under_load"]
-    print(f"HTTP round trip with poster, one request at a time: p50 {one['p50_ms']} ms  p95 {one['p95_ms']} ms")
-    print(f"load average at start: {result['load_avg_at_start']:.1f} on {result['cpus']} cores; "
-          f"--threads {args.threads} --workers {args.workers}")
+    print(
+        f"HTTP round trip with poster, one request at a time: p50 {one['p50_ms']} ms  p95 {one['p95_ms']} ms"
+    )
+    print(
+        f"load average at start: {result['load_avg_at_start']:.1f} on {result['cpus']} cores; "
+        f"--threads {args.threads} --workers {args.workers}"
+    )
     if args.json:
         tmp = args.json.with_suffix(".tmp")
         tmp.write_text(json.dumps(result, indent=2))

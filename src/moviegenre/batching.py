@@ -70,7 +70,7 @@ class MicroBatcher:
             start = 0
             for items, fut in jobs:
                 if not fut.done():
-                    fut.set_result(list(results[start:start + len(items)]))
+                    fut.set_result(list(results[start : start + len(items)]))
                 start += len(items)
 
     def close(self) -> None:

@@ -28,7 +28,9 @@ def pretrained_dir(name: str = DEFAULT_MODEL) -> Path:
     if not (path / "config.json").is_file():
         have = available()
         hint = f"shipped models: {', '.join(have)}" if have else "no model is shipped in this install"
-        raise ModelError(f"no shipped model {name!r} ({hint}); pass --model DIR or run scripts/train-pretrained")
+        raise ModelError(
+            f"no shipped model {name!r} ({hint}); pass --model DIR or run scripts/train-pretrained"
+        )
     return path
 
 

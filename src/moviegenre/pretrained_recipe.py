@@ -22,8 +22,19 @@ from pathlib import Path
 
 log = logging.getLogger("moviegenre.pretrained_recipe")
 MAX_WEIGHTS_BYTES = 10 * 2**20
-HEADLINE = ("micro_f1", "macro_f1", "weighted_f1", "samples_f1", "micro_roc_auc", "macro_roc_auc", "map",
-            "hamming_accuracy", "subset_accuracy", "study_accuracy", "study_auc")
+HEADLINE = (
+    "micro_f1",
+    "macro_f1",
+    "weighted_f1",
+    "samples_f1",
+    "micro_roc_auc",
+    "macro_roc_auc",
+    "map",
+    "hamming_accuracy",
+    "subset_accuracy",
+    "study_accuracy",
+    "study_auc",
+)
 
 
 def _jsonable(x):
@@ -45,19 +56,26 @@ def check_folder(folder: Path, movies) -> None:
     weights = folder / "model.safetensors"
     if weights.stat().st_size > MAX_WEIGHTS_BYTES:
         raise SystemExit(f"{weights} is {weights.stat().st_size / 2**20:.1f} MB, over the 10 MB budget")
-    texts = {f.name: f.read_text(errors="ignore") for f in folder.iterdir() if f.suffix in (".json", ".md", ".txt")}
+    texts = {
+        f.name: f.read_text(errors="ignore") for f in folder.iterdir() if f.suffix in (".json", ".md", ".txt")
+    }
     for m in movies:
         for s in (m.overview, m.title if m.title and len(m.title) > 25 else None):
             if s and len(s) > 20:
                 for name, text in texts.items():
                     if s in text:
-                        raise SystemExit(f"{name} contains text copied from the data (movie {m.key}); refusing")
+                        raise SystemExit(
+                            f"{name} contains text copied from the data (movie {m.key}); refusing"
+                        )
 
 
 def card_markdown(report: dict, sizes: dict) -> str:
     """The held-out part of the model card, as markdown (numbers only)."""
-    lines = [f"Held-out test split: {sizes['test']} movies (the model evaluated was fitted on {sizes['train']}, "
-             f"validation {sizes['val']}).", "", "| metric | value |", "|---|---|"]
+    intro = (
+        f"Held-out test split: {sizes['test']} movies (the model evaluated was fitted on {sizes['train']}, "
+        f"validation {sizes['val']})."
+    )
+    lines = [intro, "", "| metric | value |", "|---|---|"]
     for k in HEADLINE:
         v = report.get(k)
         if isinstance(v, int | float):
@@ -66,14 +84,20 @@ def card_markdown(report: dict, sizes: dict) -> str:
             lines.append(f"| {k} | {v:.3f}{extra} |")
     per = report.get("per_genre") or {}
     if isinstance(per, dict) and per:
-        lines += ["", "| genre | test support | precision | recall | F1 | ROC AUC |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| genre | test support | precision | recall | F1 | ROC AUC |",
+            "|---|---|---|---|---|---|",
+        ]
 
         def f(x):
             return "" if x is None else f"{x:.2f}"
 
         for g, d in sorted(per.items(), key=lambda kv: -(kv[1].get("support") or 0)):
-            lines.append(f"| {g} | {d.get('support', '')} | {f(d.get('precision'))} | {f(d.get('recall'))} | "
-                         f"{f(d.get('f1'))} | {f(d.get('roc_auc'))} |")
+            lines.append(
+                f"| {g} | {d.get('support', '')} | {f(d.get('precision'))} | {f(d.get('recall'))} | "
+                f"{f(d.get('f1'))} | {f(d.get('roc_auc'))} |"
+            )
     if report.get("skipped_genres"):
         lines.append(f"\nSkipped genres (no positive in test): {report['skipped_genres']}")
     return "\n".join(lines)
@@ -87,7 +111,9 @@ def print_card(folder: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="train-pretrained", description=__doc__.split("\n\n")[0])
-    ap.add_argument("data", nargs="?", help="movies folder/file (default in the script: ../shared/data/movies)")
+    ap.add_argument(
+        "data", nargs="?", help="movies folder/file (default in the script: ../shared/data/movies)"
+    )
     ap.add_argument("--card", type=Path, default=None, help="only print the card of this saved folder")
     ap.add_argument("--out", type=Path, help="model folder to (re)write")
     ap.add_argument("--inputs", default="overview,title,companies,poster")
@@ -122,17 +148,22 @@ def main(argv: list[str] | None = None) -> None:
     final = clf
     if not args.no_refit:
         log.info("refitting on train + test (%d movies)", len(train) + len(test))
-        final = GenreClassifier(config).fit(Dataset(list(train) + list(test), source=str(args.data)), val,
-                                           progress=True)
+        final = GenreClassifier(config).fit(
+            Dataset(list(train) + list(test), source=str(args.data)), val, progress=True
+        )
 
     out = args.out
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    recipe = {"command": "scripts/train-pretrained", "data": str(args.data), "movies": len(ds),
-              "split": {"seed": args.seed, "fractions": list(split.fractions), "sizes": sizes},
-              "heldout_test": "evaluated with the model fitted on train only (step 2)",
-              "shipped_model_fitted_on": "train+test" if not args.no_refit else "train",
-              "seconds": round(time.time() - t0)}
+    recipe = {
+        "command": "scripts/train-pretrained",
+        "data": str(args.data),
+        "movies": len(ds),
+        "split": {"seed": args.seed, "fractions": list(split.fractions), "sizes": sizes},
+        "heldout_test": "evaluated with the model fitted on train only (step 2)",
+        "shipped_model_fitted_on": "train+test" if not args.no_refit else "train",
+        "seconds": round(time.time() - t0),
+    }
     final.save(tmp, extra_metrics={"heldout_test": report, "recipe": recipe})
     check_folder(tmp, ds)
     GenreClassifier.load(tmp)  # the folder must load before it replaces the shipped one
@@ -142,8 +173,11 @@ def main(argv: list[str] | None = None) -> None:
         os.replace(out, old)
     os.replace(tmp, out)
     shutil.rmtree(old, ignore_errors=True)
-    print(f"\nsaved {out} ({(out / 'model.safetensors').stat().st_size / 2**20:.2f} MB of weights) "
-          f"in {time.time() - t0:.0f} s", file=sys.stderr)
+    print(
+        f"\nsaved {out} ({(out / 'model.safetensors').stat().st_size / 2**20:.2f} MB of weights) "
+        f"in {time.time() - t0:.0f} s",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

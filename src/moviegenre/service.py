@@ -24,16 +24,32 @@ from . import __version__
 from .batching import MicroBatcher, uncached_predict
 from .errors import MovieGenreError
 from .records import Movie
-from .service_io import (PREDICT_BODY, BatchIn, BatchOut, BodyLimitMiddleware, MovieIn, Prediction, ServiceLimits,
-                         decode_poster, install_error_handlers, parse_json, read_form)
+from .service_io import (
+    PREDICT_BODY,
+    BatchIn,
+    BatchOut,
+    BodyLimitMiddleware,
+    MovieIn,
+    Prediction,
+    ServiceLimits,
+    decode_poster,
+    install_error_handlers,
+    parse_json,
+    read_form,
+)
 
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent / "web"
 __all__ = ["ServiceLimits", "create_app"]
 
 
-def create_app(model_dir: str | Path | None = None, *, classifier=None,
-               limits: ServiceLimits | None = None, warm_up: bool = True) -> FastAPI:
+def create_app(
+    model_dir: str | Path | None = None,
+    *,
+    classifier=None,
+    limits: ServiceLimits | None = None,
+    warm_up: bool = True,
+) -> FastAPI:
     """The app serving ``GenreClassifier.load(model_dir)`` (default: the shipped model).
 
     ``classifier`` passes an already loaded model (anything with ``genres_``, ``inputs_`` and
@@ -59,8 +75,12 @@ def create_app(model_dir: str | Path | None = None, *, classifier=None,
         yield
         batcher.close()
 
-    app = FastAPI(title="moviegenre", version=__version__, lifespan=lifespan,
-                  description="Predict a movie's genres from its title, overview, companies and poster.")
+    app = FastAPI(
+        title="moviegenre",
+        version=__version__,
+        lifespan=lifespan,
+        description="Predict a movie's genres from its title, overview, companies and poster.",
+    )
     app.state.classifier, app.state.limits, app.state.batcher = classifier, limits, batcher
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes)
     install_error_handlers(app)
@@ -68,9 +88,15 @@ def create_app(model_dir: str | Path | None = None, *, classifier=None,
     def to_movie(m: MovieIn, poster: bytes | None, index: int | None = None) -> Movie:
         def clean(s):
             return s.strip() or None if s is not None else None
+
         companies = None if m.companies is None else tuple(c.strip() for c in m.companies if c.strip())
-        movie = Movie(key=f"request-{next(counter)}", title=clean(m.title), overview=clean(m.overview),
-                      companies=companies, poster_bytes=poster)
+        movie = Movie(
+            key=f"request-{next(counter)}",
+            title=clean(m.title),
+            overview=clean(m.overview),
+            companies=companies,
+            poster_bytes=poster,
+        )
         if not (movie.title or movie.overview or movie.companies or poster):
             where = "" if index is None else f"movies[{index}]: "
             raise HTTPException(422, f"{where}give at least one of title, overview, companies or a poster")
@@ -80,16 +106,24 @@ def create_app(model_dir: str | Path | None = None, *, classifier=None,
         try:
             return await asyncio.wait_for(batcher.submit(movies), timeout=limits.timeout_s)
         except TimeoutError:
-            raise HTTPException(503, f"prediction took longer than {limits.timeout_s:g} s; try again",
-                                headers={"Retry-After": "1"}) from None
+            raise HTTPException(
+                503,
+                f"prediction took longer than {limits.timeout_s:g} s; try again",
+                headers={"Retry-After": "1"},
+            ) from None
         except MovieGenreError as e:
             raise HTTPException(400, str(e)) from None
 
     @app.get("/health")
     def health() -> dict:
         """Liveness plus what is being served."""
-        return {"status": "ok", "version": __version__, "model": model_name,
-                "inputs": list(classifier.inputs_), "genres": len(classifier.genres_)}
+        return {
+            "status": "ok",
+            "version": __version__,
+            "model": model_name,
+            "inputs": list(classifier.inputs_),
+            "genres": len(classifier.genres_),
+        }
 
     @app.get("/genres")
     def genres() -> dict:
@@ -100,9 +134,15 @@ def create_app(model_dir: str | Path | None = None, *, classifier=None,
             out["thresholds"] = {g: float(t) for g, t in zip(classifier.genres_, thresholds, strict=True)}
         return out
 
-    @app.post("/predict", response_model=Prediction, openapi_extra=PREDICT_BODY,
-              responses={400: {"description": "malformed JSON or unreadable poster"},
-                         413: {"description": "body, poster or image too large"}})
+    @app.post(
+        "/predict",
+        response_model=Prediction,
+        openapi_extra=PREDICT_BODY,
+        responses={
+            400: {"description": "malformed JSON or unreadable poster"},
+            413: {"description": "body, poster or image too large"},
+        },
+    )
     async def predict(request: Request):
         """One movie: JSON (``MovieIn``, optional ``poster_b64``) or multipart (``poster`` file)."""
         ctype = request.headers.get("content-type", "")
@@ -113,17 +153,23 @@ def create_app(model_dir: str | Path | None = None, *, classifier=None,
             poster = await decode_poster(movie_in.poster_b64, limits)
         return (await predict_movies([to_movie(movie_in, poster)]))[0]
 
-    @app.post("/predict/batch", response_model=BatchOut,
-              responses={413: {"description": "too many movies, or a body/poster too large"}})
+    @app.post(
+        "/predict/batch",
+        response_model=BatchOut,
+        responses={413: {"description": "too many movies, or a body/poster too large"}},
+    )
     async def predict_batch(batch: BatchIn):
         """Up to ``max_batch`` movies in one call (JSON only)."""
         if len(batch.movies) > limits.max_batch:
-            raise HTTPException(413, f"batch of {len(batch.movies)} movies is over the limit of "
-                                     f"{limits.max_batch}; split it")
+            raise HTTPException(
+                413, f"batch of {len(batch.movies)} movies is over the limit of {limits.max_batch}; split it"
+            )
         if not batch.movies:
             return {"predictions": []}
-        movies = [to_movie(m, await decode_poster(m.poster_b64, limits, index=i), index=i)
-                  for i, m in enumerate(batch.movies)]
+        movies = [
+            to_movie(m, await decode_poster(m.poster_b64, limits, index=i), index=i)
+            for i, m in enumerate(batch.movies)
+        ]
         return {"predictions": await predict_movies(movies)}
 
     @app.get("/", include_in_schema=False)
@@ -131,7 +177,9 @@ def create_app(model_dir: str | Path | None = None, *, classifier=None,
         return FileResponse(WEB_DIR / "index.html")
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
-    log.info("serving model %s (%d genres, inputs %s)", model_name, len(classifier.genres_), classifier.inputs_)
+    log.info(
+        "serving model %s (%d genres, inputs %s)", model_name, len(classifier.genres_), classifier.inputs_
+    )
     return app
 
 
@@ -145,6 +193,15 @@ def _warm_up(predict_fn) -> None:
     buf = io.BytesIO()
     Image.new("RGB", (182, 268), (90, 60, 120)).save(buf, format="JPEG")
     t = time.perf_counter()
-    predict_fn([Movie(key="warm-up", title="Warm Up", overview="A short made-up plot to load the text model.",
-                      companies=("Warm Up Pictures",), poster_bytes=buf.getvalue())])
+    predict_fn(
+        [
+            Movie(
+                key="warm-up",
+                title="Warm Up",
+                overview="A short made-up plot to load the text model.",
+                companies=("Warm Up Pictures",),
+                poster_bytes=buf.getvalue(),
+            )
+        ]
+    )
     log.info("warmed up in %.1f s", time.perf_counter() - t)

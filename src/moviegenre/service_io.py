@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .data.images import ImageError, open_image
 
+
 @dataclass(frozen=True)
 class ServiceLimits:
     """What one request may ask for; anything beyond is refused with 413 (or 503 for time)."""
@@ -37,11 +38,18 @@ class ServiceLimits:
 class MovieIn(BaseModel):
     """One movie to predict; every field may be missing. ``companies``: a list or ``"A; B"``."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "title": "Moonlight Harbour",
-        "overview": "Two rival fishermen fall in love during a storm that cuts their village off.",
-        "companies": ["Seaside Pictures"],
-    }]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Moonlight Harbour",
+                    "overview": "Two rival fishermen fall in love during a storm that cuts their village off.",
+                    "companies": ["Seaside Pictures"],
+                }
+            ]
+        },
+    )
 
     title: str | None = Field(None, max_length=1000)
     overview: str | None = Field(None, max_length=20000)
@@ -69,13 +77,24 @@ class BatchOut(BaseModel):
     predictions: list[Prediction]
 
 
-MULTIPART_SCHEMA = {"type": "object", "properties": {
-    "title": {"type": "string"}, "overview": {"type": "string"},
-    "companies": {"type": "string", "description": "separated by ';'"},
-    "poster": {"type": "string", "format": "binary"}}}
-PREDICT_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"$ref": "#/components/schemas/MovieIn"}},
-    "multipart/form-data": {"schema": MULTIPART_SCHEMA}}}}
+MULTIPART_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "title": {"type": "string"},
+        "overview": {"type": "string"},
+        "companies": {"type": "string", "description": "separated by ';'"},
+        "poster": {"type": "string", "format": "binary"},
+    },
+}
+PREDICT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/MovieIn"}},
+            "multipart/form-data": {"schema": MULTIPART_SCHEMA},
+        },
+    }
+}
 
 
 def parse_json(body: bytes, model: type[BaseModel]) -> BaseModel:
@@ -106,7 +125,9 @@ async def decode_poster(b64: str | None, limits: ServiceLimits, index: int | Non
 async def check_poster(data: bytes, limits: ServiceLimits, where: str = "poster") -> bytes:
     """Refuse what the encoder could not use, before it gets to the model: 400 or 413."""
     try:
-        await run_in_threadpool(open_image, data, max_pixels=limits.max_pixels, max_bytes=limits.max_poster_bytes)
+        await run_in_threadpool(
+            open_image, data, max_pixels=limits.max_pixels, max_bytes=limits.max_poster_bytes
+        )
     except ImageError as e:
         status = 413 if e.reason in ("too many pixels", "too large") else 400
         raise HTTPException(status, f"{where}: {e}") from None
@@ -124,9 +145,13 @@ async def read_form(request: Request, limits: ServiceLimits) -> tuple[MovieIn, b
     fields = {k: v for k, v in form.items() if isinstance(v, str) and v.strip()}
     unknown = set(form.keys()) - {"title", "overview", "companies", "poster"}
     if unknown:
-        raise HTTPException(422, f"unknown form fields {sorted(unknown)}; use title, overview, companies, poster")
+        raise HTTPException(
+            422, f"unknown form fields {sorted(unknown)}; use title, overview, companies, poster"
+        )
     try:
-        movie_in = MovieIn.model_validate({k: fields[k] for k in ("title", "overview", "companies") if k in fields})
+        movie_in = MovieIn.model_validate(
+            {k: fields[k] for k in ("title", "overview", "companies") if k in fields}
+        )
     except ValidationError as e:
         raise RequestValidationError(e.errors(include_url=False, include_context=False)) from None
     upload = form.get("poster")
@@ -165,6 +190,7 @@ class BodyLimitMiddleware:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Validation errors as ``{"detail": "<field>: <message>", "errors": [...]}``; bad JSON as 400."""
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         errors = exc.errors()

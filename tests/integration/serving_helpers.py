@@ -14,11 +14,10 @@ _CUES = {"Action": "explosion", "Comedy": "funny", "Drama": "family", "Horror": 
 class FakeClassifier:
     """Scores a genre high when its cue word is in the text; weights split over present inputs."""
 
-    genres_ = GENRES
-    thresholds_ = np.full(len(GENRES), 0.5, dtype=np.float32)
-    inputs_ = ["overview", "title", "companies", "poster"]
-
     def __init__(self):
+        self.genres_ = list(GENRES)
+        self.thresholds_ = np.full(len(GENRES), 0.5, dtype=np.float32)
+        self.inputs_ = ["overview", "title", "companies", "poster"]
         self.calls: list[int] = []  # batch sizes seen, to check micro-batching
 
     def predict_details(self, movies):
@@ -29,8 +28,16 @@ class FakeClassifier:
                 open_image(m.poster_bytes)  # the service must only hand over decodable images
             text = f"{m.title or ''} {m.overview or ''} {' '.join(m.companies or ())}".lower()
             scores = {g: (0.9 if cue in text else 0.1) for g, cue in _CUES.items()}
-            present = [i for i, v in (("overview", m.overview), ("title", m.title),
-                                      ("companies", m.companies), ("poster", m.poster_bytes or m.poster)) if v]
+            present = [
+                i
+                for i, v in (
+                    ("overview", m.overview),
+                    ("title", m.title),
+                    ("companies", m.companies),
+                    ("poster", m.poster_bytes or m.poster),
+                )
+                if v
+            ]
             weights = {i: (1 / len(present) if i in present else 0.0) for i in self.inputs_}
             genres = [g for g, p in scores.items() if p >= 0.5] or [max(scores, key=scores.get)]
             out.append({"genres": genres, "scores": scores, "weights": weights})
@@ -49,12 +56,17 @@ def tiny_model_dir():
         from pathlib import Path
 
         from conftest import make_movies
+
         from moviegenre import GenreClassifier
 
         root = Path(tempfile.mkdtemp(prefix="moviegenre-serving-"))
         movies = make_movies(root, n=48, seed=3)
-        clf = GenreClassifier(inputs=["overview", "title", "companies", "poster"], fusion="late", max_epochs=4,
-                              encoders={"text_model": "tfidf", "cache_dir": str(root / "cache")})
+        clf = GenreClassifier(
+            inputs=["overview", "title", "companies", "poster"],
+            fusion="late",
+            max_epochs=4,
+            encoders={"text_model": "tfidf", "cache_dir": str(root / "cache")},
+        )
         clf.fit(movies[:36], movies[36:])
         _TINY["dir"] = clf.save(root / "model")
         _TINY["root"] = root

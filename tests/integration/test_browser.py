@@ -8,15 +8,25 @@ import time
 from pathlib import Path
 
 import pytest
-from serving_helpers import FakeClassifier
-
 from conftest import make_poster
+from serving_helpers import GENRES, FakeClassifier
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent"),
+]
 
 
 def serve(app):
@@ -26,8 +36,7 @@ def serve(app):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -77,8 +86,10 @@ def test_page_predicts_from_typed_movie_and_uploaded_poster(server_url, tmp_path
             page.wait_for_selector("#genre-bars .bar", timeout=15_000)
 
             bars = page.locator("#genre-bars .bar")
-            assert bars.count() == len(FakeClassifier.genres_)
-            predicted = page.locator("#genre-bars .bar.predicted").evaluate_all("els => els.map(e => e.dataset.name)")
+            assert bars.count() == len(GENRES)
+            predicted = page.locator("#genre-bars .bar.predicted").evaluate_all(
+                "els => els.map(e => e.dataset.name)"
+            )
             assert set(predicted) == {"Comedy", "Drama", "Horror"}
             width = page.locator('#genre-bars .bar[data-name="Horror"] .fill').evaluate("e => e.style.width")
             assert float(width.rstrip("%")) == pytest.approx(90)

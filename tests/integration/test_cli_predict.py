@@ -6,10 +6,10 @@ import csv
 import json
 
 import pytest
-from serving_helpers import FakeClassifier
+from conftest import make_movies, make_poster
+from serving_helpers import GENRES, FakeClassifier
 from typer.testing import CliRunner
 
-from conftest import make_movies, make_poster
 from moviegenre.errors import MovieGenreError
 
 
@@ -56,8 +56,18 @@ def _write_jsonl(tmp_path, n=7):
     path = tmp_path / "movies.jsonl"
     with path.open("w") as f:
         for m in make_movies(tmp_path, n=n, posters=False):
-            f.write(json.dumps({"imdb_id": m.key, "title": m.title, "overview": m.overview,
-                                "genres": list(m.genres), "production_companies": m.companies}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "imdb_id": m.key,
+                        "title": m.title,
+                        "overview": m.overview,
+                        "genres": list(m.genres),
+                        "production_companies": m.companies,
+                    }
+                )
+                + "\n"
+            )
     return path
 
 
@@ -72,7 +82,7 @@ def test_batch_file(run, tmp_path, suffix):
         assert len(rows) == 7 and {"key", "genres", "scores", "weights"} <= set(rows[0])
     else:
         rows = list(csv.DictReader(out.open()))
-        assert len(rows) == 7 and set(FakeClassifier.genres_) <= set(rows[0])
+        assert len(rows) == 7 and set(GENRES) <= set(rows[0])
     assert not list(out.parent.glob("*.tmp"))  # atomic write left no temp file
 
 

@@ -7,9 +7,8 @@ import io
 import json
 
 import pytest
-from serving_helpers import FakeClassifier
-
 from conftest import make_poster
+from serving_helpers import GENRES, FakeClassifier
 
 pytest.importorskip("fastapi")
 
@@ -33,23 +32,33 @@ def poster_bytes(tmp_path):
 def test_health_and_genres(client):
     assert client.get("/health").json()["status"] == "ok"
     body = client.get("/genres").json()
-    assert body["genres"] == FakeClassifier.genres_
+    assert body["genres"] == GENRES
     assert set(body["thresholds"]) == set(body["genres"])
 
 
 def test_predict_json_with_base64_poster(client, poster_bytes):
-    r = client.post("/predict", json={"title": "Funny Ghost", "overview": "a family trip",
-                                      "companies": "Acme; Beta", "poster_b64": base64.b64encode(poster_bytes).decode()})
+    r = client.post(
+        "/predict",
+        json={
+            "title": "Funny Ghost",
+            "overview": "a family trip",
+            "companies": "Acme; Beta",
+            "poster_b64": base64.b64encode(poster_bytes).decode(),
+        },
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert {"Comedy", "Horror", "Drama"} <= set(body["genres"])
-    assert set(body["scores"]) == set(FakeClassifier.genres_)
+    assert set(body["scores"]) == set(GENRES)
     assert body["weights"]["poster"] > 0 and abs(sum(body["weights"].values()) - 1) < 1e-6
 
 
 def test_predict_multipart_upload(client, poster_bytes):
-    r = client.post("/predict", data={"title": "Love in Paris", "companies": "Acme"},
-                    files={"poster": ("p.jpg", poster_bytes, "image/jpeg")})
+    r = client.post(
+        "/predict",
+        data={"title": "Love in Paris", "companies": "Acme"},
+        files={"poster": ("p.jpg", poster_bytes, "image/jpeg")},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["genres"] == ["Romance"]
     assert r.json()["weights"]["poster"] > 0
@@ -81,7 +90,9 @@ def test_schema_errors_are_422(client):
 
 
 def test_non_image_upload_is_400(client):
-    r = client.post("/predict", data={"title": "x"}, files={"poster": ("notes.txt", b"just some words", "text/plain")})
+    r = client.post(
+        "/predict", data={"title": "x"}, files={"poster": ("notes.txt", b"just some words", "text/plain")}
+    )
     assert r.status_code == 400 and "not an image" in r.json()["detail"]
     r = client.post("/predict", json={"title": "x", "poster_b64": base64.b64encode(b"words").decode()})
     assert r.status_code == 400
@@ -90,7 +101,9 @@ def test_non_image_upload_is_400(client):
 
 
 def test_truncated_image_is_400(client, poster_bytes):
-    r = client.post("/predict", data={"title": "x"}, files={"poster": ("p.jpg", poster_bytes[:200], "image/jpeg")})
+    r = client.post(
+        "/predict", data={"title": "x"}, files={"poster": ("p.jpg", poster_bytes[:200], "image/jpeg")}
+    )
     assert r.status_code == 400
 
 
@@ -99,7 +112,9 @@ def test_50_megapixel_image_is_413(client):
 
     buf = io.BytesIO()
     Image.new("L", (10_000, 5_000), 128).save(buf, format="PNG")  # 50 MP, but only ~50 kB on the wire
-    r = client.post("/predict", data={"title": "x"}, files={"poster": ("big.png", buf.getvalue(), "image/png")})
+    r = client.post(
+        "/predict", data={"title": "x"}, files={"poster": ("big.png", buf.getvalue(), "image/png")}
+    )
     assert r.status_code == 413 and "pixels" in r.json()["detail"]
 
 
@@ -178,5 +193,7 @@ def test_slow_prediction_is_503_not_a_hang():
 
 
 def test_unknown_form_field_is_422(client):
-    r = client.post("/predict", data={"title": "x", "plot": "y"}, files={"poster": ("p.jpg", b"", "image/jpeg")})
+    r = client.post(
+        "/predict", data={"title": "x", "plot": "y"}, files={"poster": ("p.jpg", b"", "image/jpeg")}
+    )
     assert r.status_code == 422 and "plot" in r.json()["detail"]

@@ -9,9 +9,8 @@ import sys
 import time
 
 import pytest
-from serving_helpers import tiny_model_dir
-
 from conftest import make_poster
+from serving_helpers import tiny_model_dir
 
 pytestmark = pytest.mark.slow
 
@@ -23,9 +22,23 @@ def test_serve_answers_on_loopback(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "moviegenre", "serve", "--model", str(tiny_model_dir()),
-                             "--host", "127.0.0.1", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "moviegenre",
+            "serve",
+            "--model",
+            str(tiny_model_dir()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -39,8 +52,12 @@ def test_serve_answers_on_loopback(tmp_path):
             assert time.monotonic() < deadline, "serve did not come up"
             time.sleep(0.2)
         poster = make_poster(tmp_path / "p.jpg", (200, 40, 30)).read_bytes()
-        r = httpx.post(url + "/predict", data={"title": "Explosion Mission", "companies": "Action Studios"},
-                       files={"poster": ("p.jpg", poster, "image/jpeg")}, timeout=30)
+        r = httpx.post(
+            url + "/predict",
+            data={"title": "Explosion Mission", "companies": "Action Studios"},
+            files={"poster": ("p.jpg", poster, "image/jpeg")},
+            timeout=30,
+        )
         assert r.status_code == 200 and r.json()["genres"]
         assert "<form" in httpx.get(url + "/").text
     finally:
@@ -50,6 +67,12 @@ def test_serve_answers_on_loopback(tmp_path):
 
 
 def test_serve_with_a_missing_model_is_one_line():
-    r = subprocess.run([sys.executable, "-m", "moviegenre", "serve", "--model", "/nonexistent/model"],
-                       capture_output=True, text=True, timeout=120, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    r = subprocess.run(
+        [sys.executable, "-m", "moviegenre", "serve", "--model", "/nonexistent/model"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        check=False,
+    )
     assert r.returncode == 2 and r.stderr.strip().startswith("error:") and "not found" in r.stderr

@@ -5,9 +5,8 @@ from __future__ import annotations
 import base64
 
 import pytest
-from serving_helpers import tiny_model_dir
-
 from conftest import make_poster
+from serving_helpers import tiny_model_dir
 
 pytestmark = pytest.mark.slow
 
@@ -30,10 +29,17 @@ def test_health_reports_the_loaded_model(client):
 
 def test_predict_json_and_multipart_agree(client, tmp_path):
     poster = make_poster(tmp_path / "p.jpg", (20, 10, 10), seed=7).read_bytes()
-    movie = {"title": "The Haunted Story", "overview": "ghost blood haunted scream night", "companies": ["Horror Studios"]}
+    movie = {
+        "title": "The Haunted Story",
+        "overview": "ghost blood haunted scream night",
+        "companies": ["Horror Studios"],
+    }
     a = client.post("/predict", json={**movie, "poster_b64": base64.b64encode(poster).decode()})
-    b = client.post("/predict", data={**movie, "companies": "Horror Studios"},
-                    files={"poster": ("p.jpg", poster, "image/jpeg")})
+    b = client.post(
+        "/predict",
+        data={**movie, "companies": "Horror Studios"},
+        files={"poster": ("p.jpg", poster, "image/jpeg")},
+    )
     assert a.status_code == 200 and b.status_code == 200, (a.text, b.text)
     assert a.json()["scores"] == pytest.approx(b.json()["scores"], abs=1e-6)
     genres = client.get("/genres").json()["genres"]
@@ -66,10 +72,14 @@ def test_concurrent_requests_match_one_at_a_time(tmp_path):
     from moviegenre.service import create_app
 
     app = create_app(tiny_model_dir())
-    posters = [make_poster(tmp_path / f"p{i}.jpg", (40 * i, 200 - 30 * i, 90), seed=i).read_bytes() for i in range(6)]
+    posters = [
+        make_poster(tmp_path / f"p{i}.jpg", (40 * i, 200 - 30 * i, 90), seed=i).read_bytes() for i in range(6)
+    ]
     words = ["ghost blood", "love kiss", "explosion chase", "funny prank", "family grief", "haunted night"]
-    movies = [{"title": f"Film {i}", "overview": words[i],
-               "poster_b64": base64.b64encode(posters[i]).decode()} for i in range(6)]
+    movies = [
+        {"title": f"Film {i}", "overview": words[i], "poster_b64": base64.b64encode(posters[i]).decode()}
+        for i in range(6)
+    ]
 
     async def run():
         transport = httpx.ASGITransport(app=app)

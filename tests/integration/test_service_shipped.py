@@ -8,8 +8,10 @@ import pytest
 
 from moviegenre.pretrained import DEFAULT_MODEL, available
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(DEFAULT_MODEL not in available(), reason="no shipped model in this checkout")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(DEFAULT_MODEL not in available(), reason="no shipped model in this checkout"),
+]
 
 
 def test_shipped_folder_is_small_and_readable():
@@ -17,8 +19,14 @@ def test_shipped_folder_is_small_and_readable():
 
     folder = pretrained_dir()
     assert (folder / "model.safetensors").stat().st_size <= 10 * 2**20
-    assert {p.name for p in folder.iterdir()} <= {"config.json", "labels.json", "vocab.json", "model.safetensors",
-                                                  "metrics.json", "meta.json"}
+    assert {p.name for p in folder.iterdir()} <= {
+        "config.json",
+        "labels.json",
+        "vocab.json",
+        "model.safetensors",
+        "metrics.json",
+        "meta.json",
+    }
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["heldout_test"]["micro_f1"] > 0.5  # the model card's numbers are in the folder
     assert metrics["recipe"]["command"] == "scripts/train-pretrained"
@@ -44,11 +52,15 @@ def test_service_defaults_to_the_shipped_model(tmp_path):
     with TestClient(create_app()) as client:
         health = client.get("/health").json()
         assert health["model"] == DEFAULT_MODEL and "poster" in health["inputs"]
-        r = client.post("/predict", json={
-            "title": "Starfall Protocol",
-            "overview": "A disgraced pilot leads her crew through a fleet of drones to stop a rogue AI from "
-                        "firing an orbital weapon at Earth.",
-            "companies": ["Orbital Pictures"]})
+        r = client.post(
+            "/predict",
+            json={
+                "title": "Starfall Protocol",
+                "overview": "A disgraced pilot leads her crew through a fleet of drones to stop a rogue AI from "
+                "firing an orbital weapon at Earth.",
+                "companies": ["Orbital Pictures"],
+            },
+        )
         assert r.status_code == 200, r.text
         body = r.json()
         assert len(body["scores"]) == health["genres"] and body["genres"]

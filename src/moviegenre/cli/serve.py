@@ -17,7 +17,9 @@ import typer
 from ..errors import MovieGenreError
 from .common import console, setup_logging
 
-ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="model folder (default: the shipped model)")]
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", "-m", help="model folder (default: the shipped model)")
+]
 
 
 def load_classifier(model: str | None):
@@ -53,10 +55,17 @@ def movie_from_flags(title, overview, companies, poster):
     if poster is not None:
         open_image(poster)  # ImageError (one line) for a missing, non-image or huge file
         poster_bytes = Path(poster).read_bytes()
-    movie = Movie(key="cli", title=title or None, overview=overview or None,
-                  companies=split_companies(companies), poster_bytes=poster_bytes)
+    movie = Movie(
+        key="cli",
+        title=title or None,
+        overview=overview or None,
+        companies=split_companies(companies),
+        poster_bytes=poster_bytes,
+    )
     if not (movie.title or movie.overview or movie.companies or poster_bytes):
-        raise MovieGenreError("give at least one of --title, --overview, --companies, --poster (or --data FILE)")
+        raise MovieGenreError(
+            "give at least one of --title, --overview, --companies, --poster (or --data FILE)"
+        )
     return movie
 
 
@@ -105,8 +114,14 @@ def write_predictions(path: Path, movies, details: list[dict], genres: list[str]
                 w = csv.writer(f)
                 w.writerow(["key", "title", "genres", *genres])
                 for m, d in zip(movies, details, strict=True):
-                    w.writerow([m.key, m.title or "", ";".join(d["genres"]),
-                                *(f"{d['scores'][g]:.4f}" for g in genres)])
+                    w.writerow(
+                        [
+                            m.key,
+                            m.title or "",
+                            ";".join(d["genres"]),
+                            *(f"{d['scores'][g]:.4f}" for g in genres),
+                        ]
+                    )
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -125,7 +140,7 @@ def predict_file(clf, data: str, fmt: str | None, out: Path, batch_size: int) ->
     details: list[dict] = []
     with tqdm(total=len(movies), desc="predicting", unit="movie") as bar:
         for s in range(0, len(movies), batch_size):
-            chunk = movies[s:s + batch_size]
+            chunk = movies[s : s + batch_size]
             details.extend(clf.predict_details(chunk))
             bar.update(len(chunk))
     write_predictions(out, movies, details, list(clf.genres_))
@@ -143,7 +158,9 @@ def register(app: typer.Typer) -> None:
         companies: Annotated[str | None, typer.Option(help='production companies, "A; B"')] = None,
         poster: Annotated[Path | None, typer.Option(help="poster image file")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print JSON for machines")] = False,
-        data: Annotated[str | None, typer.Option(help="predict every movie of this file/folder instead")] = None,
+        data: Annotated[
+            str | None, typer.Option(help="predict every movie of this file/folder instead")
+        ] = None,
         format: Annotated[str | None, typer.Option(help="format of --data (default: detected)")] = None,
         out: Annotated[Path | None, typer.Option(help="where --data predictions go: .jsonl or .csv")] = None,
         batch_size: Annotated[int, typer.Option(min=1, help="movies per forward pass with --data")] = 64,
@@ -175,7 +192,9 @@ def register(app: typer.Typer) -> None:
         max_batch: Annotated[int, typer.Option(min=1, help="most movies per /predict/batch call")] = 64,
         timeout: Annotated[float, typer.Option(min=0.1, help="seconds a prediction may take")] = 30.0,
         workers: Annotated[int, typer.Option(min=1, help="model threads taking batches")] = 2,
-        threads: Annotated[int, typer.Option(min=0, help="threads inside each encoder session (0: all cores)")] = 1,
+        threads: Annotated[
+            int, typer.Option(min=0, help="threads inside each encoder session (0: all cores)")
+        ] = 1,
         verbose: bool = False,
     ) -> None:
         """Serve the model over HTTP (FastAPI): the page at /, the API docs at /docs."""
