@@ -1,9 +1,10 @@
 """The model folder: readable JSON beside weights-only safetensors. Never pickle.
 
 ```
-config.json        format_version, the full ClassifierConfig, inputs, encoder names/versions/dims
+config.json        format_version, the full ClassifierConfig, inputs, views (inputs + extra TF-IDF
+                   heads such as overview_tfidf), encoder names/versions/dims per view
 labels.json        ordered genres, per-genre thresholds, the genre vocabulary
-vocab.json         fitted encoder state per input (companies vocabulary, TF-IDF vocabulary, scalers)
+vocab.json         fitted encoder state per view (companies vocabulary, TF-IDF vocabulary, scalers)
 model.safetensors  the network's tensors (weights and normalisation buffers) only
 metrics.json       the validation report at save time (plus any extra reports, e.g. test)
 meta.json          created_at, library versions, training data summary, training history
@@ -161,6 +162,7 @@ def save_classifier(clf, folder, *, extra_metrics: dict | None = None) -> Path:
             "format_version": FORMAT_VERSION,
             "config": clf.config.to_dict(),
             "inputs": clf.inputs_,
+            "views": clf.views_,
             "encoders": encoders,
             "n_genres": len(clf.genres_),
         },
@@ -183,15 +185,16 @@ def save_classifier(clf, folder, *, extra_metrics: dict | None = None) -> Path:
 
 def load_classifier(cls, folder):
     """Rebuild a ``cls`` (GenreClassifier) from ``folder``: config → encoders → network → weights."""
+    from .classifier import build_view_encoder
     from .config import ClassifierConfig
     from .data.labels import GenreVocabulary
-    from .encoders import build_encoder
     from .model import GenreNet
 
     docs, tensors = read_folder(folder)
     conf, labels = docs["config.json"], docs["labels.json"]
     try:
-        config = ClassifierConfig.from_dict(conf["config"])
+        # a folder from before tfidf_views has no extra view: say so rather than take today's default
+        config = ClassifierConfig.from_dict({"tfidf_views": [], **conf["config"]})
         genres = [str(g) for g in labels["genres"]]
         thresholds = np.array([float(labels["thresholds"][g]) for g in genres], np.float32)
         saved_encoders = conf["encoders"]
@@ -199,11 +202,12 @@ def load_classifier(cls, folder):
         raise ModelError(f"{folder}: config.json/labels.json incomplete or malformed ({e!r})") from None
     clf = cls(config)
     clf.genres_, clf.thresholds_, clf.inputs_ = genres, thresholds, list(conf.get("inputs", config.inputs))
+    clf.views_ = list(conf.get("views", clf.inputs_))
     clf.vocabulary_ = GenreVocabulary.from_dict(labels.get("vocabulary") or {"genres": genres})
     states = docs["vocab.json"]
     clf.encoders_ = {}
-    for name in clf.inputs_:
-        enc = build_encoder(name, config.encoders)
+    for name in clf.views_:
+        enc = build_view_encoder(name, config)
         want = saved_encoders.get(name, {})
         if (want.get("name"), str(want.get("version"))) != (enc.name, str(enc.version)):
             raise ModelError(
@@ -214,7 +218,7 @@ def load_classifier(cls, folder):
         if not enc.dim:
             enc.dim = int(want["dim"])  # pretrained encoders know their size only after loading a network
         clf.encoders_[name] = enc
-    dims = [int(saved_encoders[n]["dim"]) for n in clf.inputs_]
+    dims = [int(saved_encoders[n]["dim"]) for n in clf.views_]
     clf.net_ = GenreNet(
         dims,
         len(genres),

@@ -3,7 +3,8 @@
 scikit-learn verbs: ``fit(train, val)`` → self; ``predict_proba`` → ``float32 [N, G]`` (columns =
 ``genres_``); ``predict`` → genre tuples; ``predict_details`` → genres, scores and per-input
 weights; ``evaluate`` → the metrics report; ``save(dir)`` / ``GenreClassifier.load(dir)``.
-Learned state ends in ``_``: ``genres_``, ``thresholds_``, ``inputs_``, ``encoders_``, ``net_``.
+Learned state ends in ``_``: ``genres_``, ``thresholds_``, ``inputs_``, ``views_`` (the inputs plus any
+extra TF-IDF view, one late head each; ``feature_views``), ``encoders_`` (per view), ``net_``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,30 @@ from .errors import DataError, ModelError
 from .records import Movie
 
 log = logging.getLogger(__name__)
+
+
+TFIDF_SUFFIX = "_tfidf"
+
+
+def feature_views(config: ClassifierConfig) -> list[str]:
+    """What the network sees, one entry per feature set (one late head each): the inputs, then
+    ``"<input>_tfidf"`` for each ``tfidf_views`` input that is used, encoded by MiniLM, in late fusion
+    (a second, bag-of-words view of the same text; pointless when the text is already TF-IDF)."""
+    views = list(config.inputs)
+    if config.fusion == "late" and config.encoders.text_model != "tfidf":
+        views += [f"{i}{TFIDF_SUFFIX}" for i in config.tfidf_views if i in config.inputs]
+    return views
+
+
+def build_view_encoder(view: str, config: ClassifierConfig):
+    """The encoder of one feature view (an input name, or ``"<input>_tfidf"``)."""
+    from .encoders import build_encoder
+
+    if view.endswith(TFIDF_SUFFIX):
+        from .encoders.tfidf import TfidfEncoder
+
+        return TfidfEncoder(view.removesuffix(TFIDF_SUFFIX), config.encoders)
+    return build_encoder(view, config.encoders)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -65,12 +90,11 @@ class GenreClassifier:
         self.genres_ = list(self.vocabulary_.genres_)
         y_train, y_val = self.vocabulary_.transform(train), self.vocabulary_.transform(val)
 
-        from .encoders import build_encoder
-
         self.inputs_ = list(cfg.inputs)
+        self.views_ = feature_views(cfg)
         self.encoders_ = {}
-        for name in self.inputs_:
-            enc = build_encoder(name, cfg.encoders)
+        for name in self.views_:
+            enc = build_view_encoder(name, cfg)
             if all(enc.content(m) is None for m in train):  # cheap check before any encoding
                 raise DataError(f"no training movie has a {name}: drop it from the inputs")
             self.encoders_[name] = enc.fit(train)
@@ -114,7 +138,7 @@ class GenreClassifier:
             "sources": sorted({getattr(d, "source", "") for d in (train, val) if getattr(d, "source", "")}),
             "genre_counts": dict(self.vocabulary_.counts_),
             "dropped_genres": list(self.vocabulary_.dropped_),
-            "inputs_present_train": {n: int(present_train[:, m].sum()) for m, n in enumerate(self.inputs_)},
+            "inputs_present_train": {n: int(present_train[:, m].sum()) for m, n in enumerate(self.views_)},
             "history": {k: v for k, v in self.history_.items() if k != "history"},
         }
         log.info(
@@ -126,19 +150,24 @@ class GenreClassifier:
         return self
 
     def _check_present(self, present: np.ndarray, part: str) -> None:
-        for m, name in enumerate(self.inputs_):
+        for m, name in enumerate(self.views_):
             if not present[:, m].any():
                 raise DataError(f"no {part} movie has a usable {name}: drop it from --inputs")
 
     # -- features --------------------------------------------------------------------------------------
     def _features(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True):
-        """Per input ``float32 [N, D_m]`` and presence ``bool [N, M]``.
+        """Per view ``float32 [N, D_m]`` (CSR for a TF-IDF view) and presence ``bool [N, M]``.
 
         Unusable inputs are logged and masked."""
         self._check_fitted()
         feats, present = [], []
-        for name in self.inputs_:
+        for name in self.views_:
             enc = self.encoders_[name]
+            if name.endswith(TFIDF_SUFFIX):
+                x, p = enc.encode_sparse(movies)
+                feats.append(x)
+                present.append(np.asarray(p, dtype=bool))
+                continue
             x, p = enc.encode(movies, progress=progress, cache=cache)
             skipped = getattr(enc, "skipped", None)
             if skipped:
@@ -177,7 +206,7 @@ class GenreClassifier:
         movies = list(movies)
         if not movies:
             self._check_fitted()
-            return np.zeros((0, len(self.genres_)), np.float32), None, np.zeros((0, len(self.inputs_)), bool)
+            return np.zeros((0, len(self.genres_)), np.float32), None, np.zeros((0, len(self.views_)), bool)
         feats, present = self._features(movies, progress=progress, cache=cache)
         proba, weights = self._proba_from(FeatureSet(feats, present))
         return proba, weights, present
@@ -198,7 +227,8 @@ class GenreClassifier:
         """Per movie ``{"genres": [...], "scores": {genre: p}, "weights": {input: w} | None}``.
 
         ``weights``: how much each input counted for this movie (gated and late fusion; 0 for an
-        input the movie lacks); None for concat and sum, which cannot say.
+        input the movie lacks; an extra TF-IDF head has its own entry, e.g. ``overview_tfidf``);
+        None for concat and sum, which cannot say.
         """
         proba, weights, present = self._predict(movies, progress=progress, cache=cache)
         pred = self.decide(proba)
@@ -212,7 +242,7 @@ class GenreClassifier:
                     "weights": None
                     if weights is None
                     else {
-                        n: float(weights[i, m]) if present[i, m] else 0.0 for m, n in enumerate(self.inputs_)
+                        n: float(weights[i, m]) if present[i, m] else 0.0 for m, n in enumerate(self.views_)
                     },
                 }
             )

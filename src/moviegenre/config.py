@@ -87,6 +87,9 @@ class ClassifierConfig(_JsonMixin):
     max_epochs: int = 60
     patience: int = 8
     class_weighted: bool = False  # BCE with per-genre positive weights (capped), for rare genres
+    # late fusion: an extra TF-IDF head ("<input>_tfidf") beside each listed text input's MiniLM head
+    # (only when that input is used and encoded by MiniLM). Overview: +0.008 micro-F1, +0.02 mAP (3 splits).
+    tfidf_views: list[str] = field(default_factory=lambda: ["overview"])
     head_l2_grid: list[float] = field(default_factory=lambda: [0.1, 0.03, 0.01, 0.003, 0.001])  # late, linear heads
     stack_folds: int = 5  # late fusion: folds for the out-of-fold predictions the stacker learns from
     threshold_objective: str = "micro"  # "micro": thresholds maximise micro-F1; "per_genre": each genre's F1
@@ -107,5 +110,9 @@ class ClassifierConfig(_JsonMixin):
             raise ConfigError(f"inputs listed twice: {self.inputs}")
         if self.fusion not in ("concat", "sum", "gated", "late"):
             raise ConfigError(f"unknown fusion {self.fusion!r}; choose from concat, sum, gated, late")
+        self.tfidf_views = list(self.tfidf_views)
+        bad = [v for v in self.tfidf_views if v not in ("overview", "title")]
+        if bad:
+            raise ConfigError(f"tfidf_views {bad}: only overview and title have a TF-IDF view")
         if self.threshold_objective not in ("micro", "per_genre"):
             raise ConfigError(f"unknown threshold_objective {self.threshold_objective!r}")

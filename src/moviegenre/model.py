@@ -20,7 +20,9 @@ from .fusion import FUSIONS
 class FeatureSet:
     """Features of N movies.
 
-    ``feats``: M arrays ``float32 [N, D_m]``; ``present``: ``bool [N, M]``; ``y``: ``uint8 [N, G]``.
+    ``feats``: M arrays ``float32 [N, D_m]`` (numpy, or scipy.sparse CSR for a TF-IDF view: it
+    stays sparse for fitting and is densified batch by batch in ``tensors``); ``present``:
+    ``bool [N, M]``; ``y``: ``uint8 [N, G]``.
     """
 
     feats: list[np.ndarray]
@@ -38,9 +40,13 @@ class FeatureSet:
     def tensors(self, idx=None):
         """``(xs list of [n, D_m], mask [n, M], y [n, G] float | None)`` as torch tensors."""
         s = self if idx is None else self.take(idx)
-        xs = [torch.from_numpy(np.ascontiguousarray(f, dtype=np.float32)) for f in s.feats]
+        xs = [torch.from_numpy(np.ascontiguousarray(_dense(f), dtype=np.float32)) for f in s.feats]
         y = None if s.y is None else torch.from_numpy(s.y.astype(np.float32))
         return xs, torch.from_numpy(s.present.astype(bool)), y
+
+
+def _dense(f):
+    return f.toarray() if hasattr(f, "toarray") else f
 
 
 class InputNorm(nn.Module):
@@ -57,8 +63,13 @@ class InputNorm(nn.Module):
 
     def fit(self, x: np.ndarray, present: np.ndarray) -> None:
         rows = x[present] if present.any() else np.zeros((1, x.shape[1]), np.float32)
-        mean = rows.mean(0)
-        rms = float(np.sqrt(((rows - mean) ** 2).mean())) or 1.0
+        if hasattr(rows, "toarray"):  # scipy.sparse: the same statistics without densifying
+            mean = np.asarray(rows.mean(0), np.float64).ravel()
+            sq = float(rows.multiply(rows).sum()) / rows.shape[0]
+            rms = float(np.sqrt(max(sq - float((mean**2).sum()), 0.0) / rows.shape[1])) or 1.0
+        else:
+            mean = rows.mean(0)
+            rms = float(np.sqrt(((rows - mean) ** 2).mean())) or 1.0
         self.mean.copy_(torch.from_numpy(mean.astype(np.float32)))
         self.scale.fill_(rms)
 

@@ -2,6 +2,7 @@
 
 1. Linear heads (the default) are L2-regularised logistic regressions fitted exactly by L-BFGS, the L2
    strength of each picked on validation mAP; hidden-layer heads train with AdamW and early stopping.
+   A sparse view (the overview's TF-IDF head) is fitted on its CSR matrix directly (``_HeadRows``).
 2. The heads are refitted on K folds of the training set; their logits on the held-out fold are
    out-of-fold logits ``z [N, M, G]``.
 3. The combiner (``LateFusion.w, c, b``) is fitted on those, so it learns how far to trust each
@@ -24,6 +25,10 @@ from .training import _batches, _sigmoid, micro_f1_tuned, pos_weight, seed_every
 # movies (3 splits): 0 leaves a poster-less movie badly mis-calibrated (micro-F1 0.49 instead of
 # 0.64), 0.05 fixes that while costing complete movies nothing measurable (0.668 → 0.668).
 STACK_HIDDEN_WEIGHT = 0.05
+# L-BFGS memory for a sparse (TF-IDF, 20,000 x G weights) head: the default 100 pairs make each step's
+# two-loop recursion cost more than the sparse products; 20 cut that head's time by a third (split 0:
+# 12.7 → 8.6 s CPU for its 10 fits) for the same test scores (micro-F1 0.668 / 0.669).
+SPARSE_HISTORY = 20
 
 
 def _fit_heads(
@@ -140,8 +145,65 @@ def _map(y: np.ndarray, proba: np.ndarray) -> float:
     return float(average_precision_score(y[:, ok], proba[:, ok], average="macro")) if ok.any() else 0.0
 
 
+class _HeadRows:
+    """Head m's normalised input on the rows where it is present, ready for a ``Linear`` [D] → [G].
+
+    Dense features: the ``[n, D]`` tensor ``(x - mean) / scale``. Sparse ones (a TF-IDF view): the
+    CSR rows stay sparse and the centring moves into the bias, ``(x W^T - mean W^T) / scale + b``,
+    the same logits without ever building the dense ``[n, V]`` matrix (what made the view 4x slower).
+    """
+
+    def __init__(self, net: GenreNet, data: FeatureSet, m: int):
+        norm, f, rows = net.norms[m], data.feats[m], data.present[:, m]
+        self.sparse = hasattr(f, "tocsr")
+        with torch.no_grad():
+            if self.sparse:
+                sub = f[rows]
+                self.x, self.xt = _torch_csr(sub.tocsr()), _torch_csr(sub.T.tocsr())
+                self.scale, self.offset = norm.scale.clone(), (norm.mean / norm.scale).clone()
+            else:
+                x = torch.from_numpy(np.ascontiguousarray(f[rows], dtype=np.float32))
+                self.x = (x - norm.mean) / norm.scale
+
+    def logits(self, linear: torch.nn.Linear) -> torch.Tensor:
+        """``[n, G]``."""
+        if not self.sparse:
+            return linear(self.x)
+        xw = _SparseMatmul.apply(linear.weight, self.x, self.xt)
+        return xw / self.scale - linear.weight @ self.offset + linear.bias
+
+
+def _torch_csr(m) -> torch.Tensor:
+    """scipy CSR → torch CSR (float32)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+        return torch.sparse_csr_tensor(
+            torch.from_numpy(m.indptr.astype(np.int64)),
+            torch.from_numpy(m.indices.astype(np.int64)),
+            torch.from_numpy(m.data.astype(np.float32)),
+            m.shape,
+            check_invariants=False,  # scipy built it; checking costs time and only warns otherwise
+        )
+
+
+class _SparseMatmul(torch.autograd.Function):
+    """``X W^T`` for a constant CSR ``X [n, V]`` (and its transpose, also CSR): the weight gradient
+    ``g^T X`` as a CSR product, ~5x faster than autograd through a COO ``sparse.mm``."""
+
+    @staticmethod
+    def forward(ctx, w, x, xt):  # w [G, V] → [n, G]
+        ctx.xt = xt
+        return x @ w.t()
+
+    @staticmethod
+    def backward(ctx, g):  # g [n, G] → dW [G, V]
+        return (ctx.xt @ g).t(), None, None
+
+
 def _lbfgs_logistic(
-    linear: torch.nn.Linear, x: torch.Tensor, y: torch.Tensor, lam: float, pw: torch.Tensor | None
+    linear: torch.nn.Linear, x: _HeadRows, y: torch.Tensor, lam: float, pw: torch.Tensor | None
 ) -> None:
     """Fit ``linear`` ([D] → [G]) as L2-regularised logistic regression, full batch, in place.
 
@@ -149,12 +211,17 @@ def _lbfgs_logistic(
     starts (the previous value on the L2 path, the full-data fit for a fold) only save time.
     """
     opt = torch.optim.LBFGS(
-        linear.parameters(), lr=1.0, max_iter=200, tolerance_grad=1e-6, line_search_fn="strong_wolfe"
+        linear.parameters(),
+        lr=1.0,
+        max_iter=200,
+        tolerance_grad=1e-6,
+        line_search_fn="strong_wolfe",
+        history_size=SPARSE_HISTORY if x.sparse else 100,
     )
 
     def closure():
         opt.zero_grad()
-        loss = F.binary_cross_entropy_with_logits(linear(x), y, pos_weight=pw)
+        loss = F.binary_cross_entropy_with_logits(x.logits(linear), y, pos_weight=pw)
         loss = loss + 0.5 * lam * linear.weight.square().sum()
         loss.backward()
         return loss
@@ -173,29 +240,25 @@ def _fit_linear_heads(
     """Linear late heads as logistic regressions; each head's L2 picked on validation mAP (when
     ``lams`` is None, from ``cfg.head_l2_grid``, strongest first; else the given one per head)."""
     heads = net.fusion.heads
-    with torch.no_grad():
-        xs, mask, y = train.tensors()
-        xs = net.normalise(xs, mask)
-        if val is not None:
-            vxs, vmask, _ = val.tensors()
-            vxs = net.normalise(vxs, vmask)
     chosen, scores = [], []
     for m, head in enumerate(heads):
-        linear, rows = head[-1], mask[:, m]
+        linear, rows = head[-1], train.present[:, m]
         grid = sorted(cfg.head_l2_grid, reverse=True) if lams is None else [lams[m]]
         best, best_state, best_lam = -1.0, None, grid[0]
         if not rows.any():  # a small fold may lack this input entirely: keep the head as it is
             chosen.append(best_lam)
             scores.append(0.0)
             continue
+        x, y = _HeadRows(net, train, m), torch.from_numpy(train.y[rows].astype(np.float32))
+        vx = _HeadRows(net, val, m) if len(grid) > 1 else None
         for lam in grid:
-            _lbfgs_logistic(linear, xs[m][rows], y[rows], lam, pw)
+            _lbfgs_logistic(linear, x, y, lam, pw)
             if len(grid) == 1:
                 best_lam = lam
                 break
             vrows = val.present[:, m]
             with torch.no_grad():
-                vp = torch.sigmoid(linear(vxs[m][vmask[:, m]])).numpy()
+                vp = torch.sigmoid(vx.logits(linear)).numpy()
             score = _map(val.y[vrows], vp) if vrows.any() else 0.0
             if score > best + 1e-6:
                 best, best_state, best_lam = score, copy.deepcopy(linear.state_dict()), lam

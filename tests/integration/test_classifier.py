@@ -178,3 +178,50 @@ def test_input_present_in_few_training_movies(movies):
     rare = [m if i == 3 else m.with_(companies=None) for i, m in enumerate(movies)]
     clf = _clf(inputs=["overview", "companies"]).fit(rare[:60], rare[60:75])
     assert np.isfinite(clf.predict_proba(movies[75:])).all()
+
+
+def test_tfidf_view_only_where_it_makes_sense():
+    from moviegenre.classifier import feature_views
+    from moviegenre.config import ClassifierConfig
+
+    four = ["overview", "title", "companies", "poster"]
+    assert feature_views(ClassifierConfig(inputs=four)) == [*four, "overview_tfidf"]
+    assert feature_views(ClassifierConfig(inputs=four, fusion="gated")) == four
+    assert feature_views(ClassifierConfig(inputs=four, tfidf_views=[])) == four
+    assert feature_views(ClassifierConfig(inputs=["title", "poster"])) == ["title", "poster"]
+    tfidf_text = ClassifierConfig(inputs=four, encoders=EncoderConfig(text_model="tfidf"))
+    assert feature_views(tfidf_text) == four  # the overview is TF-IDF already
+
+
+@pytest.mark.slow
+def test_overview_tfidf_head_is_saved_and_reloaded(movies, tmp_path):
+    """Default text encoder (MiniLM) + late fusion: the overview also gets a TF-IDF head of its own."""
+    from safetensors import safe_open
+
+    inputs = ["overview", "companies", "metadata"]
+    clf = GenreClassifier(inputs=inputs, stack_folds=3).fit(movies[:60], movies[60:75])
+    assert clf.views_ == [*inputs, "overview_tfidf"]
+    details = clf.predict_details([movies[80], movies[81].with_(overview=None)])
+    assert set(details[0]["weights"]) == {*inputs, "overview_tfidf"}
+    assert details[0]["weights"]["overview_tfidf"] > 0
+    assert details[1]["weights"]["overview_tfidf"] == 0 == details[1]["weights"]["overview"]
+    folder = clf.save(tmp_path / "m")
+    vocab = json.loads((folder / "vocab.json").read_text())
+    assert len(vocab["overview_tfidf"]["vocabulary"]) == len(vocab["overview_tfidf"]["idf"]) > 10
+    conf = json.loads((folder / "config.json").read_text())
+    assert conf["views"] == clf.views_ and conf["encoders"]["overview_tfidf"]["name"] == "overview-tfidf"
+    with safe_open(str(folder / "model.safetensors"), "pt") as f:
+        assert f.get_tensor("fusion.heads.3.1.weight").shape[1] == conf["encoders"]["overview_tfidf"]["dim"]
+    loaded = GenreClassifier.load(folder)
+    assert loaded.views_ == clf.views_
+    assert np.array_equal(loaded.predict_proba(movies[75:]), clf.predict_proba(movies[75:]))
+    assert np.array_equal(loaded.predict_proba(movies[80:81]), clf.predict_proba(movies[80:81]))
+
+
+def test_folder_from_before_tfidf_views_loads_without_the_view(movies, tmp_path):
+    folder = _clf().fit(movies[:60], movies[60:75]).save(tmp_path / "m")
+    conf = json.loads((folder / "config.json").read_text())
+    del conf["views"], conf["config"]["tfidf_views"]
+    (folder / "config.json").write_text(json.dumps(conf))
+    loaded = GenreClassifier.load(folder)
+    assert loaded.views_ == INPUTS and loaded.config.tfidf_views == []

@@ -65,3 +65,16 @@ class TfidfEncoder(Encoder):
         else:
             feats = self._vec.transform(contents).toarray().astype(np.float32)
         return feats, np.ones(len(contents), dtype=bool), {}
+
+    def encode_sparse(self, movies):
+        """``(features scipy.sparse.csr_matrix float32 [N, V], present bool [N])``: the same values as
+        ``encode`` without the dense [N, V] array (a late-fusion head fits on it in sparse form)."""
+        import scipy.sparse as sp
+
+        self._check_fitted()
+        contents = [self.content(m) for m in movies]
+        present = np.array([c is not None for c in contents], dtype=bool)
+        if self._vec is None or not present.any():
+            return sp.csr_matrix((len(contents), self.dim), dtype=np.float32), present
+        # a missing text is transformed as "": an exactly-zero row
+        return self._vec.transform([c or "" for c in contents]).astype(np.float32).tocsr(), present
