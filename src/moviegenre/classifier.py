@@ -227,8 +227,8 @@ class GenreClassifier:
         """Per movie ``{"genres": [...], "scores": {genre: p}, "weights": {input: w} | None}``.
 
         ``weights``: how much each input counted for this movie (gated and late fusion; 0 for an
-        input the movie lacks; an extra TF-IDF head has its own entry, e.g. ``overview_tfidf``);
-        None for concat and sum, which cannot say.
+        input the movie lacks; an extra view of an input, e.g. ``overview_tfidf``, counts for its
+        input, so the weights are per input and sum to 1); None for concat and sum, which cannot say.
         """
         proba, weights, present = self._predict(movies, progress=progress, cache=cache)
         pred = self.decide(proba)
@@ -239,13 +239,17 @@ class GenreClassifier:
                 {
                     "genres": tuple(self.genres_[j] for j in chosen),
                     "scores": {g: float(proba[i, j]) for j, g in enumerate(self.genres_)},
-                    "weights": None
-                    if weights is None
-                    else {
-                        n: float(weights[i, m]) if present[i, m] else 0.0 for m, n in enumerate(self.views_)
-                    },
+                    "weights": None if weights is None else self._input_weights(weights[i], present[i]),
                 }
             )
+        return out
+
+    def _input_weights(self, weights: np.ndarray, present: np.ndarray) -> dict[str, float]:
+        """Per-view weights ``[V]`` of one movie → ``{input: w}``, extra views folded into their input."""
+        out = dict.fromkeys(self.inputs_, 0.0)
+        for m, view in enumerate(self.views_):
+            if present[m]:
+                out[view.removesuffix(TFIDF_SUFFIX)] += float(weights[m])
         return out
 
     # -- evaluation ------------------------------------------------------------------------------------

@@ -202,9 +202,11 @@ def test_overview_tfidf_head_is_saved_and_reloaded(movies, tmp_path):
     clf = GenreClassifier(inputs=inputs, stack_folds=3).fit(movies[:60], movies[60:75])
     assert clf.views_ == [*inputs, "overview_tfidf"]
     details = clf.predict_details([movies[80], movies[81].with_(overview=None)])
-    assert set(details[0]["weights"]) == {*inputs, "overview_tfidf"}
-    assert details[0]["weights"]["overview_tfidf"] > 0
-    assert details[1]["weights"]["overview_tfidf"] == 0 == details[1]["weights"]["overview"]
+    # weights are per input: the TF-IDF view counts for the overview, and they sum to 1
+    assert set(details[0]["weights"]) == set(inputs)
+    assert details[0]["weights"]["overview"] > 0
+    assert sum(details[0]["weights"].values()) == pytest.approx(1, abs=1e-5)
+    assert details[1]["weights"]["overview"] == 0
     folder = clf.save(tmp_path / "m")
     vocab = json.loads((folder / "vocab.json").read_text())
     assert len(vocab["overview_tfidf"]["vocabulary"]) == len(vocab["overview_tfidf"]["idf"]) > 10
