@@ -1,26 +1,21 @@
-"""The recipe of the shipped model (run by ``scripts/train-pretrained``; see docs/serving.md).
+"""Installing the shipped model (run by ``scripts/train-pretrained``; see the model card in README.md).
 
-1. Fixed split of the data (``make_split`` seed 0, 70/15/15, stratified per genre).
-2. Fit on train (validation: early stopping + thresholds), evaluate once on test → held-out report.
-3. Refit the same config on train + test (validation kept for early stopping/thresholds) and save.
-
-The folder's ``metrics.json`` gets ``heldout_test`` (the report of step 2, numbers only) and
-``recipe`` (data, split, sizes) beside the validation report ``GenreClassifier.save`` writes. Before the folder replaces the shipped one it is checked:
-weights ≤ 10 MB, and no overview or title of the data appears in any of its text files.
+The model itself is made by ``moviegenre train`` with its defaults (fixed split, fit on train, one
+evaluation on test, refit on train + test); its folder's ``metrics.json`` holds that held-out ``test``
+report. This module checks such a folder before it replaces the shipped one — weights ≤ 10 MB, no
+overview or long title of the data in any of its text files, it loads — and prints the model card's
+held-out table.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 
-log = logging.getLogger("moviegenre.pretrained_recipe")
 MAX_WEIGHTS_BYTES = 10 * 2**20
 HEADLINE = (
     "micro_f1",
@@ -35,20 +30,6 @@ HEADLINE = (
     "study_accuracy",
     "study_auc",
 )
-
-
-def _jsonable(x):
-    import numpy as np
-
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    return x
 
 
 def check_folder(folder: Path, movies) -> None:
@@ -104,80 +85,42 @@ def card_markdown(report: dict, sizes: dict) -> str:
 
 
 def print_card(folder: Path) -> None:
-    """``--card FOLDER``: the markdown of a saved folder's held-out report (to paste in the docs)."""
+    """The markdown of a saved folder's held-out report (to paste in the model card)."""
     metrics = json.loads((folder / "metrics.json").read_text())
-    print(card_markdown(metrics["heldout_test"], metrics["recipe"]["split"]["sizes"]))
+    print(card_markdown(metrics["test"], metrics["split"]["sizes"]))
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="train-pretrained", description=__doc__.split("\n\n")[0])
-    ap.add_argument(
-        "data", nargs="?", help="movies folder/file (default in the script: ../shared/data/movies)"
-    )
-    ap.add_argument("--card", type=Path, default=None, help="only print the card of this saved folder")
-    ap.add_argument("--out", type=Path, help="model folder to (re)write")
-    ap.add_argument("--inputs", default="overview,title,companies,poster")
-    ap.add_argument("--fusion", default="late")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--no-refit", action="store_true", help="ship the model evaluated in step 2 as is")
-    args = ap.parse_args(argv)
-    if args.card:
-        return print_card(args.card)
-    if not (args.data and args.out):
-        ap.error("DATA and --out are needed")
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-
-    from . import ClassifierConfig, GenreClassifier
+def install(trained: Path, data: str, out: Path) -> None:
+    """Check the folder ``moviegenre train`` wrote at ``trained`` and move it to ``out`` atomically."""
+    from .classifier import GenreClassifier
     from .data import read_movies
-    from .data.split import make_split
-    from .records import Dataset
 
-    t0 = time.time()
-    ds = read_movies(args.data)
-    split = make_split(ds, seed=args.seed)
-    train, val, test = split.apply(ds)
-    sizes = {"train": len(train), "val": len(val), "test": len(test)}
-    log.info("data %s: %d movies, split %s", args.data, len(ds), sizes)
-    config = ClassifierConfig(inputs=args.inputs.split(","), fusion=args.fusion, seed=args.seed)
-
-    clf = GenreClassifier(config).fit(train, val, progress=True)
-    report = _jsonable(clf.evaluate(test, bootstrap=200, progress=True))
-    card = card_markdown(report, sizes)
-    print(card)
-
-    final = clf
-    if not args.no_refit:
-        log.info("refitting on train + test (%d movies)", len(train) + len(test))
-        final = GenreClassifier(config).fit(
-            Dataset(list(train) + list(test), source=str(args.data)), val, progress=True
-        )
-
-    out = args.out
-    tmp = out.with_name(f".{out.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    recipe = {
-        "command": "scripts/train-pretrained",
-        "data": str(args.data),
-        "movies": len(ds),
-        "split": {"seed": args.seed, "fractions": list(split.fractions), "sizes": sizes},
-        "heldout_test": "evaluated with the model fitted on train only (step 2)",
-        "shipped_model_fitted_on": "train+test" if not args.no_refit else "train",
-        "seconds": round(time.time() - t0),
-    }
-    final.save(tmp, extra_metrics={"heldout_test": report, "recipe": recipe})
-    check_folder(tmp, ds)
-    GenreClassifier.load(tmp)  # the folder must load before it replaces the shipped one
+    check_folder(trained, read_movies(data))
+    GenreClassifier.load(trained)  # the folder must load before it replaces the shipped one
     old = out.with_name(f".{out.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if out.exists():
         os.replace(out, old)
-    os.replace(tmp, out)
+    os.replace(trained, out)
     shutil.rmtree(old, ignore_errors=True)
-    print(
-        f"\nsaved {out} ({(out / 'model.safetensors').stat().st_size / 2**20:.2f} MB of weights) "
-        f"in {time.time() - t0:.0f} s",
-        file=sys.stderr,
-    )
+    (out / "split.json").unlink(missing_ok=True)  # movie keys only; the card states the split recipe
+    print_card(out)
+    size = (out / "model.safetensors").stat().st_size / 2**20
+    print(f"\ninstalled {out} ({size:.2f} MB of weights)", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="moviegenre.pretrained_recipe", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--card", type=Path, help="only print the held-out card of this model folder")
+    ap.add_argument("--install", type=Path, help="a folder written by `moviegenre train` to check and install")
+    ap.add_argument("--data", help="the movies it was trained on (for the copied-text check)")
+    ap.add_argument("--out", type=Path, help="where the shipped model lives")
+    args = ap.parse_args(argv)
+    if args.card:
+        return print_card(args.card)
+    if not (args.install and args.data and args.out):
+        ap.error("--install, --data and --out are needed (or --card)")
+    install(args.install, args.data, args.out)
 
 
 if __name__ == "__main__":
