@@ -29,6 +29,22 @@ STUDY_NOTE = (
 )
 
 
+# The report's scalar metrics in display order (the CLI table, results.csv, the model card).
+HEADLINE_METRICS = (
+    "micro_f1",
+    "macro_f1",
+    "weighted_f1",
+    "samples_f1",
+    "macro_roc_auc",
+    "micro_roc_auc",
+    "map",
+    "hamming_accuracy",
+    "subset_accuracy",
+    "study_accuracy",
+    "study_auc",
+)
+
+
 def _num(x) -> float | None:
     """A JSON-friendly float: NaN/inf become None."""
     x = float(x)

@@ -17,19 +17,7 @@ import sys
 from pathlib import Path
 
 MAX_WEIGHTS_BYTES = 10 * 2**20
-HEADLINE = (
-    "micro_f1",
-    "macro_f1",
-    "weighted_f1",
-    "samples_f1",
-    "micro_roc_auc",
-    "macro_roc_auc",
-    "map",
-    "hamming_accuracy",
-    "subset_accuracy",
-    "study_accuracy",
-    "study_auc",
-)
+from .metrics import HEADLINE_METRICS as HEADLINE
 
 
 def check_folder(folder: Path, movies) -> None:

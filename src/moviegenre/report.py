@@ -11,19 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
-COLUMNS = [
-    "micro_f1",
-    "macro_f1",
-    "weighted_f1",
-    "samples_f1",
-    "macro_roc_auc",
-    "micro_roc_auc",
-    "map",
-    "hamming_accuracy",
-    "subset_accuracy",
-    "study_accuracy",
-    "study_auc",
-]
+from .metrics import HEADLINE_METRICS as COLUMNS
+
 STUDY_REPORTED = (
     "overview+poster, concat: accuracy 0.8645, AUC 0.6914 (the study's best, its own data and split)"
 )

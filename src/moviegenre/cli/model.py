@@ -12,21 +12,6 @@ import typer
 
 from .common import console
 
-HEADLINE = (
-    "micro_f1",
-    "macro_f1",
-    "weighted_f1",
-    "samples_f1",
-    "macro_roc_auc",
-    "micro_roc_auc",
-    "map",
-    "hamming_accuracy",
-    "subset_accuracy",
-    "study_accuracy",
-    "study_auc",
-)
-JSON_KEYS = (*HEADLINE, "per_genre", "skipped_genres")
-
 DataOpt = typer.Option(
     ...,
     "--data",
@@ -38,7 +23,6 @@ FormatOpt = typer.Option(
 )
 PostersOpt = typer.Option(None, "--posters", help="Folder of poster images for the CSV sources.")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object (the metrics report) on stdout.")
-
 
 def _read(data: str, fmt: str | None, posters: Path | None):
     from ..data import read_movies
@@ -55,13 +39,14 @@ def _read(data: str, fmt: str | None, posters: Path | None):
         raise DataError(f"{data}: no usable movies")
     return ds
 
-
 def _table(reports: dict[str, dict], title: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from ..metrics import HEADLINE_METRICS
+
     t = Table("metric", *reports, title=title)
-    for k in HEADLINE:
+    for k in HEADLINE_METRICS:
         t.add_row(k, *(("—" if r.get(k) is None else f"{r[k]:.4f}") for r in reports.values()))
     Console().print(t)
     for name, r in reports.items():
@@ -71,13 +56,13 @@ def _table(reports: dict[str, dict], title: str) -> None:
                 f"{', '.join(r['skipped_genres'])}"
             )
 
-
 def _json_report(report: dict) -> dict:
     from ..artifact import jsonable
+    from ..metrics import HEADLINE_METRICS
 
-    keys = [k for k in report if k not in JSON_KEYS]
-    return jsonable({**{k: report.get(k) for k in JSON_KEYS}, **{k: report[k] for k in keys}})
-
+    first = (*HEADLINE_METRICS, "per_genre", "skipped_genres")  # the contracted keys lead
+    rest = [k for k in report if k not in first]
+    return jsonable({**{k: report.get(k) for k in first}, **{k: report[k] for k in rest}})
 
 def _available_inputs(ds, config) -> list[str]:
     """The default inputs the data actually has (the embedded default table has no overview or poster)."""
@@ -93,7 +78,6 @@ def _available_inputs(ds, config) -> list[str]:
     if missing:
         console.print(f"[yellow]the data has no {', '.join(missing)}: training on {', '.join(have)}[/]")
     return have
-
 
 def train(
     data: str = DataOpt,
@@ -190,7 +174,6 @@ def train(
     _table(reports, f"{'+'.join(config.inputs)} · {config.fusion} · fitted in {seconds:.0f} s")
     console.print(f"saved {out}")
 
-
 def evaluate(
     model: Path = typer.Option(..., "--model", help="Model folder written by moviegenre train."),
     data: str = DataOpt,
@@ -229,7 +212,6 @@ def evaluate(
         console.print(
             f"[yellow]labels the model has no column for (not scored)[/]: {report['unknown_genres']}"
         )
-
 
 def register(app: typer.Typer) -> None:
     """Add ``train`` and ``evaluate`` to the main app."""

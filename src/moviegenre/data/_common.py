@@ -37,6 +37,21 @@ def resolve_poster(root: Path | None, rel: str | None) -> tuple[str | None, str 
     return str(full), None
 
 
+def unique_movies(candidates, skipped) -> list:
+    """The movies of ``candidates`` (``None`` = a row already counted as skipped), first of each key kept;
+    later ones with the same key are counted under "duplicate key" in ``skipped``."""
+    movies, seen = [], set()
+    for m in candidates:
+        if m is None:
+            continue
+        if m.key in seen:
+            skipped["duplicate key"] += 1
+            continue
+        seen.add(m.key)
+        movies.append(m)
+    return movies
+
+
 def read_text(path: Path) -> str:
     """The whole file as text. Bytes that are not UTF-8 become lone surrogates so the row that
     holds them can be counted and skipped (see ``has_bad_bytes``) instead of failing the file."""

@@ -12,8 +12,18 @@ from collections import Counter
 from pathlib import Path
 
 from ..records import Dataset, Movie
-from ._common import clean_names, clean_str, has_bad_bytes, log, read_text, resolve_poster, stable_key
-from ._common import to_float, to_int
+from ._common import (
+    clean_names,
+    clean_str,
+    has_bad_bytes,
+    log,
+    read_text,
+    resolve_poster,
+    stable_key,
+    to_float,
+    to_int,
+    unique_movies,
+)
 
 
 def _names(v, field: str):
@@ -58,32 +68,34 @@ def read_jsonl(path: Path, posters: Path | None = None) -> Dataset:
     """Read a JSONL file; posters resolve against ``posters`` or else the file's folder."""
     text = read_text(path)
     root = (posters or path.parent).resolve()
-    movies, seen = [], set()
     skipped, issues = Counter(), Counter()
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        if has_bad_bytes(line):
-            skipped["not utf-8"] += 1
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
-            skipped["bad json"] += 1
-            log.warning("%s:%d: not valid JSON, skipped", path.name, n)
-            continue
-        if not isinstance(obj, dict):
-            skipped["not an object"] += 1
-            continue
-        try:
-            m = movie_from_obj(obj, root, issues)
-        except ValueError as e:
-            skipped[str(e)] += 1
-            log.warning("%s:%d: %s, skipped", path.name, n, e)
-            continue
-        if m.key in seen:
-            skipped["duplicate key"] += 1
-            continue
-        seen.add(m.key)
-        movies.append(m)
+
+    def rows():
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                yield _row_movie(path.name, n, line, root, skipped, issues)
+
+    movies = unique_movies(rows(), skipped)
     return Dataset(movies, str(path), root, skipped, issues)
+
+
+def _row_movie(name: str, n: int, line: str, root: Path, skipped: Counter, issues: Counter) -> Movie | None:
+    """One JSONL line → a Movie, or None after counting why it was skipped."""
+    if has_bad_bytes(line):
+        skipped["not utf-8"] += 1
+        return None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError:
+        skipped["bad json"] += 1
+        log.warning("%s:%d: not valid JSON, skipped", name, n)
+        return None
+    if not isinstance(obj, dict):
+        skipped["not an object"] += 1
+        return None
+    try:
+        return movie_from_obj(obj, root, issues)
+    except ValueError as e:
+        skipped[str(e)] += 1
+        log.warning("%s:%d: %s, skipped", name, n, e)
+        return None

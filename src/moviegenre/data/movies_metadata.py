@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..records import Dataset, Movie
-from ._common import clean_str, to_float, to_int, year_of
+from ._common import clean_str, to_float, unique_movies, year_of
 from ._csv import PosterFolder, csv_rows, names_of, parse_list
 
 REQUIRED = {"id", "imdb_id", "title", "genres"}
@@ -23,16 +23,8 @@ IMDB = re.compile(r"^tt\d{5,10}$")
 def read_movies_metadata(path: Path, posters: Path | None = None) -> Dataset:
     skipped, issues = Counter(), Counter()
     folder = PosterFolder(posters)
-    movies, seen = [], set()
-    for row in csv_rows(path, REQUIRED, skipped):
-        m = _movie(row, folder, skipped, issues)
-        if m is None:
-            continue
-        if m.key in seen:
-            skipped["duplicate key"] += 1
-            continue
-        seen.add(m.key)
-        movies.append(m)
+    rows = csv_rows(path, REQUIRED, skipped)
+    movies = unique_movies((_movie(row, folder, skipped, issues) for row in rows), skipped)
     return Dataset(movies, str(path), folder.root, skipped, issues)
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..records import Dataset, Movie
-from ._common import clean_str, to_float, year_of
+from ._common import clean_str, to_float, unique_movies, year_of
 from ._csv import PosterFolder, csv_rows, names_of, parse_list
 
 REQUIRED = {"id", "title", "genres"}
@@ -16,16 +16,8 @@ REQUIRED = {"id", "title", "genres"}
 def read_tmdb5000(path: Path, posters: Path | None = None) -> Dataset:
     skipped, issues = Counter(), Counter()
     folder = PosterFolder(posters)
-    movies, seen = [], set()
-    for row in csv_rows(path, REQUIRED, skipped):
-        m = _movie(row, folder, skipped, issues)
-        if m is None:
-            continue
-        if m.key in seen:
-            skipped["duplicate key"] += 1
-            continue
-        seen.add(m.key)
-        movies.append(m)
+    rows = csv_rows(path, REQUIRED, skipped)
+    movies = unique_movies((_movie(row, folder, skipped, issues) for row in rows), skipped)
     return Dataset(movies, str(path), folder.root, skipped, issues)
 
 
