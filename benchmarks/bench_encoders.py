@@ -66,7 +66,9 @@ def plain_posters(movies) -> tuple[float, float]:
         with Clock() as clock:
             for m in movies:
                 img = Image.open(m.poster).convert("RGB").resize((224, 224), Image.BILINEAR)
-                x = (torch.from_numpy(np.asarray(img, dtype=np.float32)).permute(2, 0, 1)[None] - 127.0) / 128.0
+                x = (
+                    torch.from_numpy(np.asarray(img, dtype=np.float32)).permute(2, 0, 1)[None] - 127.0
+                ) / 128.0
                 net(x)
     return rates(len(movies), clock)
 
@@ -106,12 +108,20 @@ def main() -> None:
 
     movies = load(Path(args.data), args.n)
     plain = movies[: args.plain_n]
-    res = {"cpus": os.cpu_count(), "load_before": [round(x, 2) for x in os.getloadavg()],
-           "n": len(movies), "plain_n": len(plain), "backend": args.backend}
-    res["posters_per_s"], res["poster_cpu_ms"], res["poster_model_load_s"] = optimised("poster", movies, args.backend)
+    res = {
+        "cpus": os.cpu_count(),
+        "load_before": [round(x, 2) for x in os.getloadavg()],
+        "n": len(movies),
+        "plain_n": len(plain),
+        "backend": args.backend,
+    }
+    res["posters_per_s"], res["poster_cpu_ms"], res["poster_model_load_s"] = optimised(
+        "poster", movies, args.backend
+    )
     res["peak_mb_after_posters"] = peak_mb()
-    res["overviews_per_s"], res["overview_cpu_ms"], res["text_model_load_s"] = optimised("overview", movies,
-                                                                                          args.backend)
+    res["overviews_per_s"], res["overview_cpu_ms"], res["text_model_load_s"] = optimised(
+        "overview", movies, args.backend
+    )
     res["peak_mb_after_overviews"] = peak_mb()
     res["plain_posters_per_s"], res["plain_poster_cpu_ms"] = plain_posters(plain)
     res["plain_overviews_per_s"], res["plain_overview_cpu_ms"] = plain_overviews(plain)
@@ -120,16 +130,22 @@ def main() -> None:
 
     print(f"machine: {res['cpus']} CPUs, load average before {res['load_before']} after {res['load_after']}")
     cores = res["cpus"]
-    print(f"{'':12}{'optimised':>12}{'plain':>10}{'ratio':>8}   movies/s end to end | CPU ms/movie "
-          f"(optimised, plain) → idle-{cores}-core bound")
+    print(
+        f"{'':12}{'optimised':>12}{'plain':>10}{'ratio':>8}   movies/s end to end | CPU ms/movie "
+        f"(optimised, plain) → idle-{cores}-core bound"
+    )
     for what, key in [("posters", "poster"), ("overviews", "overview")]:
         a, b = res[f"{what}_per_s"], res[f"plain_{what}_per_s"]
         ca, cb = res[f"{key}_cpu_ms"], res[f"plain_{key}_cpu_ms"]
-        print(f"{what:12}{a:12.1f}{b:10.1f}{a / b:7.1f}x   | {ca:6.1f} {cb:6.1f} → "
-              f"{cores * 1000 / ca:5.0f}/s vs {cores * 1000 / cb:4.0f}/s")
-    print(f"model load: poster {res['poster_model_load_s']:.2f}s, text {res['text_model_load_s']:.2f}s; "
-          f"peak RSS {res['peak_mb']:.0f} MB (after posters {res['peak_mb_after_posters']:.0f} MB, "
-          f"after overviews {res['peak_mb_after_overviews']:.0f} MB)")
+        print(
+            f"{what:12}{a:12.1f}{b:10.1f}{a / b:7.1f}x   | {ca:6.1f} {cb:6.1f} → "
+            f"{cores * 1000 / ca:5.0f}/s vs {cores * 1000 / cb:4.0f}/s"
+        )
+    print(
+        f"model load: poster {res['poster_model_load_s']:.2f}s, text {res['text_model_load_s']:.2f}s; "
+        f"peak RSS {res['peak_mb']:.0f} MB (after posters {res['peak_mb_after_posters']:.0f} MB, "
+        f"after overviews {res['peak_mb_after_overviews']:.0f} MB)"
+    )
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))
 

@@ -21,8 +21,13 @@ _WORDS = {
     "Horror": "ghost blood haunted scream night monster",
     "Romance": "love kiss wedding heart couple date",
 }
-_COLORS = {"Action": (200, 40, 30), "Comedy": (240, 220, 40), "Drama": (60, 60, 120),
-           "Horror": (20, 10, 10), "Romance": (230, 120, 170)}
+_COLORS = {
+    "Action": (200, 40, 30),
+    "Comedy": (240, 220, 40),
+    "Drama": (60, 60, 120),
+    "Horror": (20, 10, 10),
+    "Romance": (230, 120, 170),
+}
 
 
 def make_poster(path: Path, color=(128, 128, 128), size=(60, 90), seed: int = 0) -> Path:
@@ -51,11 +56,19 @@ def make_movies(tmp: Path, n: int = 40, seed: int = 0, posters: bool = True):
         if posters:
             poster = str(make_poster(tmp / "posters" / f"m{i}.jpg", _COLORS[genres[0]], seed=seed * 1000 + i))
         companies = None if i % 5 == 0 else tuple(f"{g} Studios" for g in genres)
-        movies.append(Movie(
-            key=f"m{i:04d}", title=f"The {genres[0]} Story {i}", overview=" ".join(words[:12]),
-            companies=companies, genres=genres, poster=poster, year=1980 + i % 40,
-            runtime=float(80 + i % 60), language="en" if i % 3 else "fr",
-        ))
+        movies.append(
+            Movie(
+                key=f"m{i:04d}",
+                title=f"The {genres[0]} Story {i}",
+                overview=" ".join(words[:12]),
+                companies=companies,
+                genres=genres,
+                poster=poster,
+                year=1980 + i % 40,
+                runtime=float(80 + i % 60),
+                language="en" if i % 3 else "fr",
+            )
+        )
     return movies
 
 

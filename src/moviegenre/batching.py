@@ -62,7 +62,7 @@ class MicroBatcher:
             flat = [item for items, _ in jobs for item in items]
             try:
                 results = await loop.run_in_executor(self._executor, self.fn, flat)
-            except Exception as e:  # noqa: BLE001 - handed to every waiting caller, not swallowed
+            except Exception as e:
                 for _, fut in jobs:
                     if not fut.done():
                         fut.set_exception(e)

@@ -16,8 +16,9 @@ import shutil
 import sys
 from pathlib import Path
 
-MAX_WEIGHTS_BYTES = 10 * 2**20
 from .metrics import HEADLINE_METRICS as HEADLINE
+
+MAX_WEIGHTS_BYTES = 10 * 2**20
 
 
 def check_folder(folder: Path, movies) -> None:
@@ -100,7 +101,9 @@ def install(trained: Path, data: str, out: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="moviegenre.pretrained_recipe", description=__doc__.split("\n\n")[0])
     ap.add_argument("--card", type=Path, help="only print the held-out card of this model folder")
-    ap.add_argument("--install", type=Path, help="a folder written by `moviegenre train` to check and install")
+    ap.add_argument(
+        "--install", type=Path, help="a folder written by `moviegenre train` to check and install"
+    )
     ap.add_argument("--data", help="the movies it was trained on (for the copied-text check)")
     ap.add_argument("--out", type=Path, help="where the shipped model lives")
     args = ap.parse_args(argv)

@@ -140,7 +140,7 @@ async def read_form(request: Request, limits: ServiceLimits) -> tuple[MovieIn, b
         form = await request.form(max_files=1, max_fields=10, max_part_size=limits.max_body_bytes)
     except HTTPException:
         raise
-    except Exception as e:  # noqa: BLE001 - python-multipart raises several types for a broken form
+    except Exception as e:
         raise HTTPException(400, f"malformed multipart form: {e}") from None
     fields = {k: v for k, v in form.items() if isinstance(v, str) and v.strip()}
     unknown = set(form.keys()) - {"title", "overview", "companies", "poster"}

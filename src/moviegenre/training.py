@@ -74,7 +74,7 @@ def train_end_to_end(
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     pw = pos_weight(train.y) if cfg.class_weighted else None
     best, best_state, since, history = -1.0, copy.deepcopy(net.state_dict()), 0, []
-    for epoch in tqdm(range(cfg.max_epochs), desc=f"train {cfg.fusion}", disable=not progress, leave=False):
+    for _epoch in tqdm(range(cfg.max_epochs), desc=f"train {cfg.fusion}", disable=not progress, leave=False):
         net.train()
         for idx in _batches(len(train), cfg.batch_size, gen):
             xs, mask, y = train.tensors(idx)

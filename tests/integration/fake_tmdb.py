@@ -90,8 +90,9 @@ class FakeTMDB:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                 daemon=True)
+        serve = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         serve.start()
         return self
 
@@ -119,7 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
     def handle_error(self, *args) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         fake = self.server_state
         fake.request_lines.append(self.requestline)
         url = urlsplit(self.path)
@@ -169,8 +170,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(401, body, "application/json")
         tail = url.path.rsplit("/", 1)[-1]
         if not tail.isdigit() or int(tail) not in fake.movies:
-            return self._send(404, json.dumps({"status_code": 34, "echo": self.requestline}).encode(),
-                              "application/json")
+            return self._send(
+                404, json.dumps({"status_code": 34, "echo": self.requestline}).encode(), "application/json"
+            )
         body = json.dumps({"id": int(tail), "poster_path": fake.movies[int(tail)]}).encode()
         self._send(200, body, "application/json")
         fake.served[url.path] += 1

@@ -119,7 +119,7 @@ def test_bad_folders_and_unfitted_use_are_clear_errors(movies, tmp_path):
     with pytest.raises(ModelError, match="format version 999"):
         GenreClassifier.load(folder)
     (folder / "model.safetensors").unlink()
-    with pytest.raises(ModelError, match="missing model.safetensors"):
+    with pytest.raises(ModelError, match=r"missing model\.safetensors"):
         GenreClassifier.load(folder)
 
 

@@ -7,9 +7,9 @@ import os
 import subprocess
 import sys
 
+from conftest import make_movies
 from typer.testing import CliRunner
 
-from conftest import make_movies
 from moviegenre.cli import build_app
 
 
@@ -21,10 +21,17 @@ def write_jsonl(path, rows):
 def _folder(tmp_path, n=60):
     rows = []
     for m in make_movies(tmp_path, n=n):
-        rows.append({"imdb_id": f"tt{9000000 + int(m.key[1:])}", "tmdb_id": int(m.key[1:]), "title": m.title,
-                     "overview": m.overview, "genres": list(m.genres),
-                     "production_companies": list(m.companies) if m.companies is not None else None,
-                     "poster": os.path.relpath(m.poster, tmp_path)})
+        rows.append(
+            {
+                "imdb_id": f"tt{9000000 + int(m.key[1:])}",
+                "tmdb_id": int(m.key[1:]),
+                "title": m.title,
+                "overview": m.overview,
+                "genres": list(m.genres),
+                "production_companies": list(m.companies) if m.companies is not None else None,
+                "poster": os.path.relpath(m.poster, tmp_path),
+            }
+        )
     (tmp_path / "posters" / "m0.jpg").write_bytes(b"not a jpeg at all")
     return write_jsonl(tmp_path / "movies.jsonl", rows).parent
 
@@ -50,8 +57,20 @@ def test_split_twice_is_byte_identical(tmp_path):
     folder = _folder(tmp_path)
     app = build_app()
     for name in ("a.json", "b.json"):
-        res = CliRunner().invoke(app, ["data", "split", "--data", str(folder), "--out", str(tmp_path / name),
-                                       "--min-genre-count", "3", "--json"])
+        res = CliRunner().invoke(
+            app,
+            [
+                "data",
+                "split",
+                "--data",
+                str(folder),
+                "--out",
+                str(tmp_path / name),
+                "--min-genre-count",
+                "3",
+                "--json",
+            ],
+        )
         assert res.exit_code == 0, res.output
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
     rep = json.loads(res.stdout)
@@ -63,7 +82,14 @@ def test_split_twice_is_byte_identical(tmp_path):
 def test_bad_input_is_one_line_exit_2(tmp_path):
     (tmp_path / "empty.csv").write_bytes(b"")
     env = dict(os.environ, HF_HUB_OFFLINE="1")
-    proc = subprocess.run([sys.executable, "-m", "moviegenre", "data", "info", "--data", str(tmp_path / "empty.csv")],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "moviegenre", "data", "info", "--data", str(tmp_path / "empty.csv")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 2
-    assert proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith("error:") and "empty" in proc.stderr
+    assert (
+        proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith("error:") and "empty" in proc.stderr
+    )

@@ -7,7 +7,6 @@ import io
 from pathlib import Path
 
 import pytest
-
 from fake_tmdb import FakeTMDB, jpeg_bytes
 
 from moviegenre.download import DownloadConfig, PosterJob, download_posters, read_jobs
@@ -17,8 +16,19 @@ KEY = "k3y-Zq81xVw-do-not-print"
 
 
 def config(fake: FakeTMDB, out: Path, **kw) -> DownloadConfig:
-    base = dict(out_dir=out, api_key=KEY, api_base_url=fake.api_base, image_base_url=fake.image_base,
-                rate=200, concurrency=4, retries=3, timeout=0.5, backoff_base=0.02, backoff_max=0.1, seed=0)
+    base = dict(
+        out_dir=out,
+        api_key=KEY,
+        api_base_url=fake.api_base,
+        image_base_url=fake.image_base,
+        rate=200,
+        concurrency=4,
+        retries=3,
+        timeout=0.5,
+        backoff_base=0.02,
+        backoff_max=0.1,
+        seed=0,
+    )
     return DownloadConfig(**(base | kw))
 
 
@@ -40,8 +50,15 @@ def test_faults_end_valid_each_downloaded_once(tmp_path):
         del fake.movies[11]  # 11 is unknown to TMDB
         fake.images[paths[13]] = big_jpeg()  # over the cap below
         img = fake.image_path
-        transient = {1: ["429"], 2: ["500", "500"], 3: ["slow"], 4: ["truncated"], 5: ["truncated-noclen"],
-                     6: ["html"], 7: ["empty"]}
+        transient = {
+            1: ["429"],
+            2: ["500", "500"],
+            3: ["slow"],
+            4: ["truncated"],
+            5: ["truncated-noclen"],
+            6: ["html"],
+            7: ["empty"],
+        }
         for i, faults in transient.items():
             fake.inject(img(paths[i]), *faults)
         fake.always[img(paths[8])] = "404"
@@ -60,8 +77,13 @@ def test_faults_end_valid_each_downloaded_once(tmp_path):
             assert f.read_bytes() == fake.images[paths[i]], i
             assert fake.served[img(paths[i])] == 1, f"movie {i} downloaded {fake.served[img(paths[i])]} times"
             assert fake.counts[img(paths[i])] == 1 + len(transient.get(i, [])), i
-        assert dict(summary.failed) == {"not found (404)": 1, "movie not on TMDB (404)": 1,
-                                        "no poster on TMDB": 1, "not an image": 1, "too large": 1}
+        assert dict(summary.failed) == {
+            "not found (404)": 1,
+            "movie not on TMDB (404)": 1,
+            "no poster on TMDB": 1,
+            "not an image": 1,
+            "too large": 1,
+        }
         assert not any((out / f"{i}.jpg").exists() for i in (8, 10, 11, 12, 13))
         assert not list(out.glob(".*.part"))
 
@@ -158,7 +180,7 @@ def test_read_jobs_survives_malformed_rows(tmp_path):
 
 @pytest.mark.realdata
 def test_read_jobs_on_the_kaggle_sample(shared_data):
-    jobs, skipped = read_jobs(shared_data / "raw" / "movies_metadata_sample.csv")
+    jobs, _skipped = read_jobs(shared_data / "raw" / "movies_metadata_sample.csv")
     assert len(jobs) > 2000 and sum(j.poster_path is not None for j in jobs) > 0.99 * len(jobs)
     assert all(j.tmdb_id > 0 for j in jobs)
 
@@ -174,12 +196,28 @@ def test_to_jsonl_bridges_csv_and_posters(tmp_path):
     with f.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["id", "imdb_id", "title", "overview", "genres", "production_companies", "poster_path"])
-        w.writerow(["11", "tt0000011", "Made Up One", "A cat learns to juggle.",
-                    "[{'id': 35, 'name': 'Comedy'}]",
-                    "[{'name': 'Pretend Pictures', 'id': 1}]", "/aaa.jpg"])
-        w.writerow(["12", "tt0000012", "Made Up Two", "Rain falls on a town.",
-                    "[{'id': 18, 'name': 'Drama'}]",
-                    "[]", "/bbb.jpg"])
+        w.writerow(
+            [
+                "11",
+                "tt0000011",
+                "Made Up One",
+                "A cat learns to juggle.",
+                "[{'id': 35, 'name': 'Comedy'}]",
+                "[{'name': 'Pretend Pictures', 'id': 1}]",
+                "/aaa.jpg",
+            ]
+        )
+        w.writerow(
+            [
+                "12",
+                "tt0000012",
+                "Made Up Two",
+                "Rain falls on a town.",
+                "[{'id': 18, 'name': 'Drama'}]",
+                "[]",
+                "/bbb.jpg",
+            ]
+        )
         w.writerow(["2001-01-01", "x", "shifted", "", "[]", "[]", ""])
     make_poster(tmp_path / "posters" / "11.jpg")
     out = tmp_path / "movies.jsonl"
@@ -220,8 +258,16 @@ def test_unreachable_server_stops_early(tmp_path):
         port = s.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
     jobs = [PosterJob(i, f"/p{i}.jpg") for i in range(1, 200)]
-    cfg = DownloadConfig(out_dir=tmp_path, api_base_url=base + "/3", image_base_url=base + "/t/p",
-                         retries=1, backoff_base=0.01, backoff_max=0.02, rate=500, concurrency=4)
+    cfg = DownloadConfig(
+        out_dir=tmp_path,
+        api_base_url=base + "/3",
+        image_base_url=base + "/t/p",
+        retries=1,
+        backoff_base=0.01,
+        backoff_max=0.02,
+        rate=500,
+        concurrency=4,
+    )
     summary = download_posters(jobs, cfg)
     assert summary.aborted and "could not connect" in summary.aborted
     assert summary.n_failed < 20
@@ -230,8 +276,13 @@ def test_unreachable_server_stops_early(tmp_path):
 def test_bad_settings_are_one_line_errors(tmp_path):
     from moviegenre.download import DownloadError
 
-    for kw in ({"size": "w999"}, {"rate": 0}, {"api_base_url": "ftp://x"}, {"image_base_url": "http://a b/"},
-               {"image_base_url": "https:///"}):
+    for kw in (
+        {"size": "w999"},
+        {"rate": 0},
+        {"api_base_url": "ftp://x"},
+        {"image_base_url": "http://a b/"},
+        {"image_base_url": "https:///"},
+    ):
         with pytest.raises(DownloadError):
             DownloadConfig(out_dir=tmp_path, **kw)
 

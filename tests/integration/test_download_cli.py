@@ -24,8 +24,16 @@ def write_metadata(path: Path, fake: FakeTMDB, ids, lookup=()) -> Path:
         w = csv.writer(f)
         w.writerow(["adult", "id", "imdb_id", "title", "poster_path", "genres"])
         for i in ids:
-            w.writerow(["False", i, f"tt{i:07d}", f"Invented Title {i}",
-                        "" if i in lookup else fake.movies.get(i) or "", "[{'id': 35, 'name': 'Comedy'}]"])
+            w.writerow(
+                [
+                    "False",
+                    i,
+                    f"tt{i:07d}",
+                    f"Invented Title {i}",
+                    "" if i in lookup else fake.movies.get(i) or "",
+                    "[{'id': 35, 'name': 'Comedy'}]",
+                ]
+            )
         w.writerow(["- a stray note", "2001-05-04", "", "shifted row"])
     return path
 
@@ -42,8 +50,21 @@ def env(key: str | None = KEY) -> dict:
 
 
 def base_args(fake: FakeTMDB, data: Path, out: Path) -> list[str]:
-    return ["--data", str(data), "--out", str(out), "--api-base-url", fake.api_base,
-            "--image-base-url", fake.image_base, "--backoff", "0.02", "--timeout", "0.5", "--no-progress"]
+    return [
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--api-base-url",
+        fake.api_base,
+        "--image-base-url",
+        fake.image_base,
+        "--backoff",
+        "0.02",
+        "--timeout",
+        "0.5",
+        "--no-progress",
+    ]
 
 
 def test_sigkill_midway_then_resume(tmp_path):
@@ -53,7 +74,7 @@ def test_sigkill_midway_then_resume(tmp_path):
         paths = {i: fake.add_movie(i) for i in range(1, n + 1)}
         data = write_metadata(tmp_path / "movies_metadata.csv", fake, range(1, n + 1), lookup={3, 7})
         fake.delay = 0.1  # each image takes 0.1 s: 30 of them at concurrency 2 take ~1.5 s
-        args = base_args(fake, data, out) + ["--concurrency", "2", "--rate", "100"]
+        args = [*base_args(fake, data, out), "--concurrency", "2", "--rate", "100"]
         proc = subprocess.Popen(cli(args), env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
         while len(list(out.glob("*.jpg"))) < 8 and time.monotonic() < deadline and proc.poll() is None:
@@ -70,7 +91,7 @@ def test_sigkill_midway_then_resume(tmp_path):
         counts_at_kill = fake.counts.copy()
 
         fake.delay = 0.0
-        done = subprocess.run(cli(args + ["--json"]), env=env(), capture_output=True, text=True, timeout=60)
+        done = subprocess.run(cli([*args, "--json"]), env=env(), capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         report = json.loads(done.stdout)
         assert report["downloaded"] + report["already_there"] == n and report["failed"] == 0
@@ -103,21 +124,29 @@ def test_api_key_never_in_output_logs_or_failure_log(tmp_path):
         fake.inject(fake.api_path(4), "429")
         fake.always[fake.image_path(paths[5])] = "truncated"
         data = write_metadata(tmp_path / "movies_metadata.csv", fake, range(1, 9), lookup={1, 2, 3, 4, 6})
-        args = base_args(fake, data, out) + ["--retries", "2", "--verbose", "--json"]
+        args = [*base_args(fake, data, out), "--retries", "2", "--verbose", "--json"]
         run = subprocess.run(cli(args), env=env(), capture_output=True, text=True, timeout=60)
         assert run.returncode == 0, run.stderr
         assert "api_key=***" in run.stderr  # httpx did log the API URLs, redacted
         report = json.loads(run.stdout)
-        assert report["failed_by_reason"] == {"server error (500)": 1, "movie not on TMDB (404)": 1,
-                                              "truncated body": 1}
+        assert report["failed_by_reason"] == {
+            "server error (500)": 1,
+            "movie not on TMDB (404)": 1,
+            "truncated body": 1,
+        }
         assert grep_everything(KEY, run.stdout, run.stderr, folder=tmp_path) == []
         assert any(KEY in line for line in fake.request_lines)  # ...although it was really sent
 
         # a rejected key given on the command line: the run stops, says why, and still hides the key
         wrong = "wrongKEY-0000aaaa1111bbbb"
         out2 = tmp_path / "second"
-        bad = subprocess.run(cli(base_args(fake, data, out2) + ["--api-key", wrong, "--verbose"]),
-                             env=env(None), capture_output=True, text=True, timeout=60)
+        bad = subprocess.run(
+            cli([*base_args(fake, data, out2), "--api-key", wrong, "--verbose"]),
+            env=env(None),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert bad.returncode == 2
         assert "unauthorized (401)" in bad.stderr and "check the API key" in bad.stderr
         assert grep_everything(wrong, bad.stdout, bad.stderr, folder=tmp_path) == []

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from moviegenre.download.ratelimit import RateLimiter
 from moviegenre.download.redact import RedactingFilter, redact
@@ -39,7 +40,7 @@ def test_log_filter_scrubs_messages_args_and_tracebacks(caplog):
 
 
 def test_retry_after_forms():
-    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now=now) == 30.0
     assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now=now) == 0.0
@@ -91,7 +92,7 @@ def test_limiter_spacing_and_pause():
             asyncio.sleep = orig
 
     asyncio.run(go())
-    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert all(g >= 0.1 for g in gaps)
     assert gaps[2] >= 3.0
 

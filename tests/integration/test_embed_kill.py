@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-SCRIPT = r'''
+SCRIPT = r"""
 import sys, time
 import numpy as np
 import pytest
@@ -39,13 +39,19 @@ feats, present = enc.encode(movies)
 assert present.all()
 assert (feats[:, 0] == np.arange(len(movies))).all()
 print("computed", len(computed), flush=True)
-'''
+"""
 
 
 def _run(script, cache, n, **kw):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
-    return subprocess.Popen([sys.executable, str(script), str(cache), str(n)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, str(script), str(cache), str(n)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def test_sigkill_then_resume(tmp_path):
@@ -82,17 +88,39 @@ def test_cli_sigkill_then_resume(tmp_path):
     """The same with the real command and poster network: kill `moviegenre embed`, run it again."""
     import json
 
+    from conftest import make_movies
     from safetensors.numpy import load_file
 
-    from conftest import make_movies
-
     n = 40
-    rows = [{"imdb_id": f"tt{9200000 + i}", "title": m.title, "overview": m.overview, "genres": list(m.genres),
-             "poster": os.path.relpath(m.poster, tmp_path)} for i, m in enumerate(make_movies(tmp_path, n=n))]
+    rows = [
+        {
+            "imdb_id": f"tt{9200000 + i}",
+            "title": m.title,
+            "overview": m.overview,
+            "genres": list(m.genres),
+            "poster": os.path.relpath(m.poster, tmp_path),
+        }
+        for i, m in enumerate(make_movies(tmp_path, n=n))
+    ]
     (tmp_path / "movies.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     cache = tmp_path / "cache"
-    cmd = [sys.executable, "-m", "moviegenre", "embed", "--data", str(tmp_path), "--inputs", "poster",
-           "--backend", "torch", "--batch-size", "1", "--cache-dir", str(cache), "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "moviegenre",
+        "embed",
+        "--data",
+        str(tmp_path),
+        "--inputs",
+        "poster",
+        "--backend",
+        "torch",
+        "--batch-size",
+        "1",
+        "--cache-dir",
+        str(cache),
+        "--json",
+    ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     shard_dir = cache / "features" / "poster-lite0@224x160.1"
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -46,4 +46,6 @@ def test_real_features_cache_round_trip(real_movies, tmp_path):
     first, p1 = enc.encode(real_movies)
     again, p2 = build_encoder("poster", EncoderConfig(cache_dir=str(tmp_path))).encode(real_movies)
     np.testing.assert_array_equal(first, again)
-    assert (p1 == p2).all() and (first[p1] > 0).any(axis=1).all()  # pooled ReLU6 features: non-negative, not empty
+    assert (p1 == p2).all() and (first[p1] > 0).any(
+        axis=1
+    ).all()  # pooled ReLU6 features: non-negative, not empty

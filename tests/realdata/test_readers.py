@@ -26,7 +26,9 @@ def test_tmdb5000(shared_data):
 
 
 def test_movies_metadata_sample(shared_data):
-    ds = read_movies(shared_data / "raw" / "movies_metadata_sample.csv", posters=shared_data / "movies" / "posters")
+    ds = read_movies(
+        shared_data / "raw" / "movies_metadata_sample.csv", posters=shared_data / "movies" / "posters"
+    )
     assert len(ds) + sum(ds.skipped.values()) == 2582  # every data row is either read or counted
     assert len(ds) >= 2570
     assert sum(m.poster is not None for m in ds) > 1000

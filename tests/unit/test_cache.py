@@ -61,7 +61,7 @@ def test_compact_keeps_everything(tmp_path):
     fresh = FeatureCache(tmp_path, "enc@1")
     keys, feats = _rows(30)
     for i, k in enumerate(keys):
-        f, ok, why = fresh.get(k)
+        f, _ok, why = fresh.get(k)
         assert f.tolist() == feats[i].tolist() and why == ("odd" if i % 3 == 1 else "")
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_data_readers import MM_HEADER, TMDB_HEADER, jsonl_row, mm_row, write_csv, write_jsonl
 
 from moviegenre.data import read_movies
 from moviegenre.errors import DataError
-from test_data_readers import MM_HEADER, TMDB_HEADER, jsonl_row, mm_row, write_csv, write_jsonl
 
 
 def one_line(excinfo) -> str:
@@ -65,8 +65,12 @@ def test_shifted_columns_and_date_in_id(tmp_path):
 
 
 def test_bad_literal_cells_are_counted(tmp_path):
-    rows = [mm_row(0), mm_row(1, genres="[{'id': 18, 'name': "), mm_row(2, genres="__import__('os')"),
-            mm_row(3, production_companies="{'not': 'a list'}")]
+    rows = [
+        mm_row(0),
+        mm_row(1, genres="[{'id': 18, 'name': "),
+        mm_row(2, genres="__import__('os')"),
+        mm_row(3, production_companies="{'not': 'a list'}"),
+    ]
     ds = read_movies(write_csv(tmp_path / "movies_metadata.csv", MM_HEADER, rows))
     assert len(ds) == 1
     assert ds.skipped == {"bad genres": 2, "bad production_companies": 1}
@@ -104,8 +108,16 @@ def test_non_utf8_bytes_are_counted(tmp_path):
 
 
 def test_bad_json_lines_are_counted(tmp_path):
-    write_jsonl(tmp_path / "m.jsonl", [jsonl_row(0, poster=None), "{not json", "[1, 2]",
-                                       jsonl_row(0, poster=None), jsonl_row(3, genres=7, poster=None)])
+    write_jsonl(
+        tmp_path / "m.jsonl",
+        [
+            jsonl_row(0, poster=None),
+            "{not json",
+            "[1, 2]",
+            jsonl_row(0, poster=None),
+            jsonl_row(3, genres=7, poster=None),
+        ],
+    )
     ds = read_movies(tmp_path / "m.jsonl")
     assert len(ds) == 1
     assert ds.skipped == {"bad json": 1, "not an object": 1, "duplicate key": 1, "bad genres": 1}
@@ -115,8 +127,15 @@ def test_poster_path_escaping_the_folder_is_refused(tmp_path):
     outside = tmp_path / "secret.jpg"
     outside.write_bytes(b"x")
     root = tmp_path / "data"
-    write_jsonl(root / "movies.jsonl", [jsonl_row(0, poster="../../etc/passwd"), jsonl_row(1, poster="../secret.jpg"),
-                                        jsonl_row(2, poster=str(outside)), jsonl_row(4, poster="posters/none.jpg")])
+    write_jsonl(
+        root / "movies.jsonl",
+        [
+            jsonl_row(0, poster="../../etc/passwd"),
+            jsonl_row(1, poster="../secret.jpg"),
+            jsonl_row(2, poster=str(outside)),
+            jsonl_row(4, poster="posters/none.jpg"),
+        ],
+    )
     (root / "posters").mkdir()
     (root / "posters" / "link.jpg").symlink_to(outside)
     write_jsonl(root / "more.jsonl", [jsonl_row(3, poster="posters/link.jpg")])
@@ -145,7 +164,9 @@ def test_sqlite_that_is_not_the_table(tmp_path):
 
 
 def test_nul_bytes_in_csv_are_dropped(tmp_path):
-    path = write_csv(tmp_path / "movies_metadata.csv", MM_HEADER, [mm_row(0), mm_row(1, title="Bad\x00Title")])
+    path = write_csv(
+        tmp_path / "movies_metadata.csv", MM_HEADER, [mm_row(0), mm_row(1, title="Bad\x00Title")]
+    )
     ds = read_movies(path)
     assert len(ds) == 2 and ds[1].title == "BadTitle"
 

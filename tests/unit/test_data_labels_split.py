@@ -7,8 +7,8 @@ import logging
 
 import numpy as np
 import pytest
-
 from conftest import make_movies
+
 from moviegenre.data.labels import GenreVocabulary
 from moviegenre.data.split import Split, make_split, split_report
 from moviegenre.errors import DataError
@@ -46,8 +46,13 @@ def _dataset(n=300, seed=0):
     rng = np.random.default_rng(seed)
     genres = ["Common", "Mid", "Rare", "Tiny"]
     p = [0.8, 0.3, 0.06, 0.01]
-    movies = [Movie(f"k{i:05d}", genres=tuple(g for g, q in zip(genres, p) if rng.random() < q) or ("Common",))
-              for i in range(n)]
+    movies = [
+        Movie(
+            f"k{i:05d}",
+            genres=tuple(g for g, q in zip(genres, p, strict=False) if rng.random() < q) or ("Common",),
+        )
+        for i in range(n)
+    ]
     return Dataset(movies, "synthetic")
 
 
@@ -93,7 +98,7 @@ def test_split_bad_inputs(tmp_path):
         make_split(Dataset([Movie("a", genres=("X",))]))
     with pytest.raises(DataError):
         make_split(Dataset([Movie("a", genres=("X",))] * 5))  # duplicate keys
-    (tmp_path / "bad.json").write_text("{\"train\": 3}")
+    (tmp_path / "bad.json").write_text('{"train": 3}')
     with pytest.raises(DataError):
         Split.load(tmp_path / "bad.json")
     with pytest.raises(DataError):

@@ -7,43 +7,99 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import make_poster
+
 from moviegenre.data import detect_format, read_movies
 
-MM_HEADER = ["adult", "belongs_to_collection", "budget", "genres", "homepage", "id", "imdb_id",
-             "original_language", "original_title", "overview", "popularity", "poster_path",
-             "production_companies", "production_countries", "release_date", "revenue", "runtime",
-             "spoken_languages", "status", "tagline", "title", "video", "vote_average", "vote_count"]
-TMDB_HEADER = ["budget", "genres", "homepage", "id", "keywords", "original_language", "original_title",
-               "overview", "popularity", "production_companies", "production_countries", "release_date",
-               "revenue", "runtime", "spoken_languages", "status", "tagline", "title", "vote_average",
-               "vote_count"]
+MM_HEADER = [
+    "adult",
+    "belongs_to_collection",
+    "budget",
+    "genres",
+    "homepage",
+    "id",
+    "imdb_id",
+    "original_language",
+    "original_title",
+    "overview",
+    "popularity",
+    "poster_path",
+    "production_companies",
+    "production_countries",
+    "release_date",
+    "revenue",
+    "runtime",
+    "spoken_languages",
+    "status",
+    "tagline",
+    "title",
+    "video",
+    "vote_average",
+    "vote_count",
+]
+TMDB_HEADER = [
+    "budget",
+    "genres",
+    "homepage",
+    "id",
+    "keywords",
+    "original_language",
+    "original_title",
+    "overview",
+    "popularity",
+    "production_companies",
+    "production_countries",
+    "release_date",
+    "revenue",
+    "runtime",
+    "spoken_languages",
+    "status",
+    "tagline",
+    "title",
+    "vote_average",
+    "vote_count",
+]
 
 
 def write_jsonl(path: Path, rows: list) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
 def jsonl_row(i: int, **kw) -> dict:
-    row = {"imdb_id": f"tt{1000000 + i}", "tmdb_id": 500 + i, "title": f"Film {i}",
-           "overview": f"A made-up story number {i} about a lighthouse keeper.", "genres": ["Drama", "Comedy"][: 1 + i % 2],
-           "production_companies": ["Acme Pictures"] if i % 3 else None, "poster": f"posters/tt{1000000 + i}.jpg"}
+    row = {
+        "imdb_id": f"tt{1000000 + i}",
+        "tmdb_id": 500 + i,
+        "title": f"Film {i}",
+        "overview": f"A made-up story number {i} about a lighthouse keeper.",
+        "genres": ["Drama", "Comedy"][: 1 + i % 2],
+        "production_companies": ["Acme Pictures"] if i % 3 else None,
+        "poster": f"posters/tt{1000000 + i}.jpg",
+    }
     row.update(kw)
     return row
 
 
 def mm_row(i: int, **kw) -> dict:
     row = dict.fromkeys(MM_HEADER, "")
-    row.update({"id": str(700 + i), "imdb_id": f"tt{2000000 + i}", "title": f"Picture {i}",
-                "overview": f"An invented plot {i}, with a comma.",
-                "genres": str([{"id": 18, "name": "Drama"}, {"id": 35, "name": "Comedy"}][: 1 + i % 2]),
-                "production_companies": str([{"name": "Studio O'Neil", "id": 3}]) if i % 2 else "[]",
-                "production_countries": str([{"iso_3166_1": "FR", "name": "France"}]),
-                "poster_path": f"/p{i}.jpg", "release_date": "1999-05-01", "runtime": "95.0",
-                "original_language": "fr"})
+    row.update(
+        {
+            "id": str(700 + i),
+            "imdb_id": f"tt{2000000 + i}",
+            "title": f"Picture {i}",
+            "overview": f"An invented plot {i}, with a comma.",
+            "genres": str([{"id": 18, "name": "Drama"}, {"id": 35, "name": "Comedy"}][: 1 + i % 2]),
+            "production_companies": str([{"name": "Studio O'Neil", "id": 3}]) if i % 2 else "[]",
+            "production_countries": str([{"iso_3166_1": "FR", "name": "France"}]),
+            "poster_path": f"/p{i}.jpg",
+            "release_date": "1999-05-01",
+            "runtime": "95.0",
+            "original_language": "fr",
+        }
+    )
     row.update(kw)
     return row
 
@@ -70,15 +126,22 @@ def test_jsonl_file_and_folder(tmp_path):
 
 
 def test_jsonl_keeps_unknown_vs_empty_companies(tmp_path):
-    write_jsonl(tmp_path / "m.jsonl", [jsonl_row(0, production_companies=None, poster=None),
-                                       jsonl_row(1, production_companies=[], poster=None)])
+    write_jsonl(
+        tmp_path / "m.jsonl",
+        [
+            jsonl_row(0, production_companies=None, poster=None),
+            jsonl_row(1, production_companies=[], poster=None),
+        ],
+    )
     a, b = read_movies(tmp_path / "m.jsonl")
     assert a.companies is None and b.companies == ()
 
 
 def test_jsonl_key_fallbacks(tmp_path):
-    write_jsonl(tmp_path / "m.jsonl", [jsonl_row(0, imdb_id=None, poster=None),
-                                       jsonl_row(1, imdb_id=None, tmdb_id=None, poster=None)])
+    write_jsonl(
+        tmp_path / "m.jsonl",
+        [jsonl_row(0, imdb_id=None, poster=None), jsonl_row(1, imdb_id=None, tmdb_id=None, poster=None)],
+    )
     a, b = read_movies(tmp_path / "m.jsonl")
     assert a.key == "tmdb500"
     assert b.key.startswith("h") and b.key == read_movies(tmp_path / "m.jsonl")[1].key  # stable
@@ -102,14 +165,27 @@ def test_movies_metadata_reader(tmp_path):
 
 def test_tmdb5000_reader(tmp_path):
     row = dict.fromkeys(TMDB_HEADER, "")
-    row.update({"id": "42", "title": "Made Up", "overview": "Nothing real.",
-                "genres": json.dumps([{"id": 28, "name": "Action"}]),
-                "production_companies": json.dumps([{"name": "Acme", "id": 1}]),
-                "keywords": json.dumps([{"id": 1, "name": "robot"}]), "release_date": "2010-01-02"})
+    row.update(
+        {
+            "id": "42",
+            "title": "Made Up",
+            "overview": "Nothing real.",
+            "genres": json.dumps([{"id": 28, "name": "Action"}]),
+            "production_companies": json.dumps([{"name": "Acme", "id": 1}]),
+            "keywords": json.dumps([{"id": 1, "name": "robot"}]),
+            "release_date": "2010-01-02",
+        }
+    )
     path = write_csv(tmp_path / "t.csv", TMDB_HEADER, [row])
     assert detect_format(path) == "tmdb5000"
     (m,) = read_movies(path)
-    assert (m.key, m.genres, m.companies, m.keywords, m.year) == ("tmdb42", ("Action",), ("Acme",), ("robot",), 2010)
+    assert (m.key, m.genres, m.companies, m.keywords, m.year) == (
+        "tmdb42",
+        ("Action",),
+        ("Acme",),
+        ("robot",),
+        2010,
+    )
 
 
 def test_format_override(tmp_path):

@@ -25,9 +25,13 @@ def onnx_cache(tmp_path_factory):
     return str(tmp_path_factory.mktemp("onnx-cache"))
 
 
-TEXTS = ["A retired detective is pulled back for one last case in a rain-soaked city.",
-         "x", "Love, laughter and a wedding that goes wrong in every possible way! " * 40,  # > 256 tokens
-         "Ünïcödé títle — with dashes… and émojis 🎬", "The End"]
+TEXTS = [
+    "A retired detective is pulled back for one last case in a rain-soaked city.",
+    "x",
+    "Love, laughter and a wedding that goes wrong in every possible way! " * 40,  # > 256 tokens
+    "Ünïcödé títle — with dashes… and émojis 🎬",
+    "The End",
+]
 
 
 def test_text_onnx_matches_torch(onnx_cache):
@@ -55,8 +59,10 @@ def _poster_bytes(seed, mode="RGB", size=(182, 268)):
 
 
 def test_poster_onnx_matches_torch(onnx_cache):
-    movies = [Movie(f"p{i}", poster_bytes=_poster_bytes(i, mode))
-              for i, mode in enumerate(["RGB", "L", "CMYK", "P", "RGBA", "RGB"])]
+    movies = [
+        Movie(f"p{i}", poster_bytes=_poster_bytes(i, mode))
+        for i, mode in enumerate(["RGB", "L", "CMYK", "P", "RGBA", "RGB"])
+    ]
     movies.append(Movie("broken", poster_bytes=b"\xff\xd8\xff not really"))
     out = {}
     for backend in ("torch", "onnx"):

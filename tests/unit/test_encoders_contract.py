@@ -23,15 +23,21 @@ class FakeText:
 
     def embed(self, texts, batch_size=64, progress=False):
         FakeText.calls += len(texts)
-        out = np.stack([np.frombuffer(hashlib.sha256(t.encode()).digest() * 48, dtype=np.uint8)[:384]
-                        for t in texts]).astype(np.float32) + 1.0
+        out = (
+            np.stack(
+                [np.frombuffer(hashlib.sha256(t.encode()).digest() * 48, dtype=np.uint8)[:384] for t in texts]
+            ).astype(np.float32)
+            + 1.0
+        )
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
 class FakeImage:
     def features(self, batch):
         # mean colour per channel, repeated: enough to tell posters apart
-        return np.tile(batch.reshape(len(batch), -1, 3).mean(1), (1, 1280 // 3 + 1))[:, :1280].astype(np.float32)
+        return np.tile(batch.reshape(len(batch), -1, 3).mean(1), (1, 1280 // 3 + 1))[:, :1280].astype(
+            np.float32
+        )
 
 
 @pytest.fixture
@@ -45,9 +51,16 @@ def cfg(tmp_path):
     return EncoderConfig(cache_dir=str(tmp_path / "cache"))
 
 
-CASES = [("overview", {}, 384), ("title", {}, 384), ("companies", {"companies_model": "minilm"}, 384),
-         ("companies", {}, None), ("poster", {}, 1280), ("metadata", {}, None),
-         ("overview", {"text_model": "tfidf"}, None), ("title", {"text_model": "tfidf"}, None)]
+CASES = [
+    ("overview", {}, 384),
+    ("title", {}, 384),
+    ("companies", {"companies_model": "minilm"}, 384),
+    ("companies", {}, None),
+    ("poster", {}, 1280),
+    ("metadata", {}, None),
+    ("overview", {"text_model": "tfidf"}, None),
+    ("title", {"text_model": "tfidf"}, None),
+]
 
 
 @pytest.mark.parametrize("inp,over,dim", CASES)
@@ -66,12 +79,20 @@ def test_contract(fake_models, cfg, synthetic_movies, inp, over, dim):
 
 
 def test_missing_inputs(fake_models, cfg, tmp_path):
-    movies = [Movie("a", title="T", overview="words here", companies=("X",), poster=None),
-              Movie("b", title=None, overview="   ", companies=None, poster=str(tmp_path / "nope.jpg")),
-              Movie("c", title="", overview=None, companies=(), poster=None)]
+    movies = [
+        Movie("a", title="T", overview="words here", companies=("X",), poster=None),
+        Movie("b", title=None, overview="   ", companies=None, poster=str(tmp_path / "nope.jpg")),
+        Movie("c", title="", overview=None, companies=(), poster=None),
+    ]
     pres = {}
-    for inp, over in [("overview", {}), ("title", {}), ("companies", {}), ("poster", {}), ("metadata", {}),
-                      ("companies", {"companies_model": "minilm"})]:
+    for inp, over in [
+        ("overview", {}),
+        ("title", {}),
+        ("companies", {}),
+        ("poster", {}),
+        ("metadata", {}),
+        ("companies", {"companies_model": "minilm"}),
+    ]:
         enc = build_encoder(inp, EncoderConfig(**{**cfg.to_dict(), **over})).fit(movies)
         feats, present = enc.encode(movies)
         pres[enc.name] = present.tolist()
@@ -95,7 +116,9 @@ def test_multihot_fits_on_training_only(cfg):
     assert feats.tolist() == [[0, 1, 1], [0, 0, 0]] and present.tolist() == [True, True]
 
 
-@pytest.mark.parametrize("inp,over", [("companies", {}), ("metadata", {}), ("overview", {"text_model": "tfidf"})])
+@pytest.mark.parametrize(
+    "inp,over", [("companies", {}), ("metadata", {}), ("overview", {"text_model": "tfidf"})]
+)
 def test_fitted_state_round_trip(cfg, synthetic_movies, inp, over):
     c = EncoderConfig(**{**cfg.to_dict(), **over})
     train, test = synthetic_movies[:30], synthetic_movies[30:]
@@ -115,7 +138,10 @@ def test_tfidf_vocabulary_from_training_only(cfg):
 
 
 def test_metadata_scaled_and_one_hot(cfg):
-    train = [Movie("a", year=1990, runtime=100.0, language="en"), Movie("b", year=2010, runtime=120.0, language="fr")]
+    train = [
+        Movie("a", year=1990, runtime=100.0, language="en"),
+        Movie("b", year=2010, runtime=120.0, language="fr"),
+    ]
     enc = build_encoder("metadata", cfg).fit(train)
     feats, present = enc.encode([Movie("t", year=2000, language="en"), Movie("u", language="xx")])
     assert present.tolist() == [True, True]

@@ -7,13 +7,12 @@ import io
 
 import numpy as np
 import pytest
+from test_encoders_contract import FakeImage
 
 from moviegenre.config import EncoderConfig
 from moviegenre.encoders import build_encoder
 from moviegenre.encoders.poster import load_pixels
 from moviegenre.records import Movie
-
-from test_encoders_contract import FakeImage
 
 
 def _img_bytes(mode, size=(40, 60), fmt="PNG", color=None):
@@ -40,7 +39,7 @@ def _corrupt_png():
     """A PNG whose pixel data is damaged (the header still says it is a PNG)."""
     data = bytearray(_img_bytes("RGB", size=(50, 50), color=(1, 2, 3)))
     start = data.index(b"IDAT") + 8
-    data[start:start + 20] = b"\xff" * 20
+    data[start : start + 20] = b"\xff" * 20
     return bytes(data)
 
 
@@ -91,20 +90,28 @@ def test_unusable_images_are_absent_and_counted(encoder, kind, tmp_path):
     data, reason = BAD[kind]
     path = tmp_path / f"{kind}.img"
     path.write_bytes(data)
-    movies = [Movie("ok", poster_bytes=_jpeg(3)), Movie("bad", poster=str(path)), Movie("bad2", poster_bytes=data)]
+    movies = [
+        Movie("ok", poster_bytes=_jpeg(3)),
+        Movie("bad", poster=str(path)),
+        Movie("bad2", poster_bytes=data),
+    ]
     feats, present = encoder.encode(movies)
     assert present.tolist() == [True, False, False]
     assert not feats[1:].any()
     assert encoder.skipped == {reason: 2}
     # a cache hit keeps the count: the second run reports the same skips
-    feats2, present2 = encoder.encode(movies)
+    _feats2, present2 = encoder.encode(movies)
     assert present2.tolist() == [True, False, False] and encoder.skipped == {reason: 2}
 
 
 def test_missing_empty_and_folder_paths(encoder, tmp_path):
     (tmp_path / "empty.jpg").write_bytes(b"")
-    movies = [Movie("a", poster=str(tmp_path / "missing.jpg")), Movie("b", poster=str(tmp_path / "empty.jpg")),
-              Movie("c", poster=str(tmp_path)), Movie("d")]
+    movies = [
+        Movie("a", poster=str(tmp_path / "missing.jpg")),
+        Movie("b", poster=str(tmp_path / "empty.jpg")),
+        Movie("c", poster=str(tmp_path)),
+        Movie("d"),
+    ]
     feats, present = encoder.encode(movies)
     assert not present.any() and not feats.any()
     assert encoder.skipped == {"missing file": 1, "empty file": 1, "not a file": 1}

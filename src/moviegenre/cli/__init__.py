@@ -24,6 +24,7 @@ def build_app() -> typer.Typer:
     @app.callback()
     def _root() -> None:
         """Predict a movie's genres from its overview, title, companies, poster and metadata."""
+
     @app.command()
     def version() -> None:
         """Print the moviegenre version."""

@@ -9,12 +9,21 @@ import typer
 
 from .common import console
 
-DataOpt = typer.Option("default", "--data", help='Movie file or folder (JSONL, movies_metadata.csv, '
-                       'tmdb_5000_movies.csv) or "default" (the embedded Wikidata table).')
-FormatOpt = typer.Option(None, "--format", help="Override format detection: jsonl | movies_metadata | "
-                         "tmdb5000 | default.")
-PostersOpt = typer.Option(None, "--posters", help="Folder of poster images for the CSV sources "
-                          "(matched by TMDB id, IMDb id or poster_path file name).")
+DataOpt = typer.Option(
+    "default",
+    "--data",
+    help="Movie file or folder (JSONL, movies_metadata.csv, "
+    'tmdb_5000_movies.csv) or "default" (the embedded Wikidata table).',
+)
+FormatOpt = typer.Option(
+    None, "--format", help="Override format detection: jsonl | movies_metadata | tmdb5000 | default."
+)
+PostersOpt = typer.Option(
+    None,
+    "--posters",
+    help="Folder of poster images for the CSV sources "
+    "(matched by TMDB id, IMDb id or poster_path file name).",
+)
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object instead of tables.")
 
 
@@ -24,9 +33,13 @@ def _read(data: str, fmt: str | None, posters: Path | None):
     return read_movies(data, fmt, posters)
 
 
-def info(data: str = DataOpt, format: str | None = FormatOpt, posters: Path | None = PostersOpt,
-         json_out: bool = JsonOpt,
-         check_posters: bool = typer.Option(True, help="Open every poster to count those that work.")) -> None:
+def info(
+    data: str = DataOpt,
+    format: str | None = FormatOpt,
+    posters: Path | None = PostersOpt,
+    json_out: bool = JsonOpt,
+    check_posters: bool = typer.Option(True, help="Open every poster to count those that work."),
+) -> None:
     """Movies read, rows skipped by reason, genre counts, and how many have each input."""
     from ..data.info import summarize
 
@@ -51,8 +64,13 @@ def _print_info(s: dict) -> None:
         out.print(f"  kept, but {c:,}: {reason}")
     t = Table("input", "movies", "%", title="inputs present")
     poster = s["with_poster"] if s["with_poster"] is not None else s["with_poster_path"]
-    rows = [("title", s["with_title"]), ("overview", s["with_overview"]), ("poster (opens)", poster),
-            ("companies known", s["with_companies"]), ("companies listed", s["with_companies_listed"])]
+    rows = [
+        ("title", s["with_title"]),
+        ("overview", s["with_overview"]),
+        ("poster (opens)", poster),
+        ("companies known", s["with_companies"]),
+        ("companies listed", s["with_companies_listed"]),
+    ]
     rows += [(f"metadata: {f}", c) for f, c in s["metadata"].items()]
     for name, c in rows:
         t.add_row(name, f"{c:,}", f"{100 * c / max(n, 1):.1f}")
@@ -66,13 +84,18 @@ def _print_info(s: dict) -> None:
     out.print("labels per movie: " + ", ".join(f"{k}: {v:,}" for k, v in s["labels_per_movie"].items()))
 
 
-def split(data: str = DataOpt, out: Path = typer.Option(..., "--out", help="Split file to write (JSON)."),
-          format: str | None = FormatOpt, posters: Path | None = PostersOpt,
-          seed: int = typer.Option(0, help="Random seed of the stratified split."),
-          fractions: str = typer.Option("0.7,0.15,0.15", help="train,val,test fractions."),
-          min_genre_count: int = typer.Option(0, "--min-genre-count",
-                                              help="Drop genres with fewer movies than this."),
-          json_out: bool = JsonOpt) -> None:
+def split(
+    data: str = DataOpt,
+    out: Path = typer.Option(..., "--out", help="Split file to write (JSON)."),
+    format: str | None = FormatOpt,
+    posters: Path | None = PostersOpt,
+    seed: int = typer.Option(0, help="Random seed of the stratified split."),
+    fractions: str = typer.Option("0.7,0.15,0.15", help="train,val,test fractions."),
+    min_genre_count: int = typer.Option(
+        0, "--min-genre-count", help="Drop genres with fewer movies than this."
+    ),
+    json_out: bool = JsonOpt,
+) -> None:
     """A multi-label stratified train/val/test split by movie key, written to --out."""
     from ..data.split import make_split, split_report
     from ..errors import DataError
@@ -90,20 +113,25 @@ def split(data: str = DataOpt, out: Path = typer.Option(..., "--out", help="Spli
         print(json.dumps(report, indent=1, ensure_ascii=False))
         return
     s = report["sizes"]
-    console.print(f"wrote {out}: train {s['train']:,} / val {s['val']:,} / test {s['test']:,} "
-                  f"(seed {seed}), {len(sp.genres)} genres")
+    console.print(
+        f"wrote {out}: train {s['train']:,} / val {s['val']:,} / test {s['test']:,} "
+        f"(seed {seed}), {len(sp.genres)} genres"
+    )
     if sp.dropped_genres:
         console.print(f"dropped genres (< {min_genre_count} movies): {', '.join(sp.dropped_genres)}")
     if report["genres_missing_from_a_part"]:
-        console.print(f"[yellow]genres with >= 10 movies missing from a part:[/] "
-                      f"{report['genres_missing_from_a_part']}")
+        console.print(
+            f"[yellow]genres with >= 10 movies missing from a part:[/] {report['genres_missing_from_a_part']}"
+        )
     else:
         console.print("every genre with >= 10 movies is in train, val and test")
 
 
 def register(app: typer.Typer) -> None:
     """Add ``moviegenre data ...`` to the main app."""
-    sub = typer.Typer(help="Read movie files: summaries and fixed train/val/test splits.", no_args_is_help=True)
+    sub = typer.Typer(
+        help="Read movie files: summaries and fixed train/val/test splits.", no_args_is_help=True
+    )
     sub.command("info")(info)
     sub.command("split")(split)
     app.add_typer(sub, name="data")

@@ -16,9 +16,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def embed(
-        data: str = typer.Option(..., "--data", help="Movies: a JSONL file or folder, a Kaggle/TMDB csv, or 'default'."),
+        data: str = typer.Option(
+            ..., "--data", help="Movies: a JSONL file or folder, a Kaggle/TMDB csv, or 'default'."
+        ),
         inputs: str = typer.Option(DEFAULT_INPUTS, "--inputs", help="Comma-separated inputs to encode."),
-        cache_dir: Path = typer.Option(None, "--cache-dir", help="Feature cache folder [default: ~/.cache/moviegenre]."),
+        cache_dir: Path = typer.Option(
+            None, "--cache-dir", help="Feature cache folder [default: ~/.cache/moviegenre]."
+        ),
         text_model: str = typer.Option("minilm", help="overview/title: minilm | tfidf."),
         companies_model: str = typer.Option("minilm", help="companies: minilm | multihot."),
         poster_model: str = typer.Option("lite0", help="poster: lite0 | lite2."),
@@ -56,20 +60,31 @@ def register(app: typer.Typer) -> None:
         bad = [i for i in wanted if i not in INPUTS]
         if bad or not wanted:
             raise MovieGenreError(f"unknown inputs {bad}; choose from {', '.join(INPUTS)}")
-        cfg = EncoderConfig(text_model=text_model, companies_model=companies_model, poster_model=poster_model,
-                            backend=backend, batch_size=batch_size,
-                            cache_dir=str(cache_dir) if cache_dir else None)
+        cfg = EncoderConfig(
+            text_model=text_model,
+            companies_model=companies_model,
+            poster_model=poster_model,
+            backend=backend,
+            batch_size=batch_size,
+            cache_dir=str(cache_dir) if cache_dir else None,
+        )
         t0 = time.perf_counter()
         dataset = read_movies(data)
         movies = list(dataset)[:limit] if limit else list(dataset)
-        console.print(f"{len(movies):,} movies from {data} read in {time.perf_counter() - t0:.2f}s"
-                      + (f" (skipped {dict(dataset.skipped)})" if dataset.skipped else ""))
+        console.print(
+            f"{len(movies):,} movies from {data} read in {time.perf_counter() - t0:.2f}s"
+            + (f" (skipped {dict(dataset.skipped)})" if dataset.skipped else "")
+        )
         from rich import box
 
         table = Table(title=f"features (cache: {cfg.resolved_cache_dir()})", box=box.SIMPLE)
         for col in ("encoder", "dim", "present", "skipped", "load s", "encode s", "movies/s"):
-            table.add_column(col, justify="left" if col in ("encoder", "skipped") else "right", overflow="fold",
-                             no_wrap=col == "encoder")
+            table.add_column(
+                col,
+                justify="left" if col in ("encoder", "skipped") else "right",
+                overflow="fold",
+                no_wrap=col == "encoder",
+            )
         report = {"movies": len(movies), "cache_dir": str(cfg.resolved_cache_dir()), "inputs": {}}
         for name in wanted:
             enc = build_encoder(name, cfg)
@@ -81,12 +96,26 @@ def register(app: typer.Typer) -> None:
             # model loading (or the one-off ONNX export) is reported apart from the encoding rate
             load = sum(runtime.LOAD_SECONDS.values()) - loaded
             dt = time.perf_counter() - t - load
-            report["inputs"][name] = {"encoder": enc.name, "version": enc.version, "dim": enc.dim,
-                                      "present": int(present.sum()), "skipped": dict(enc.skipped),
-                                      "load_seconds": round(load, 3), "seconds": round(dt, 3), "movies_per_s": round(len(movies) / max(dt, 1e-9), 1)}
+            report["inputs"][name] = {
+                "encoder": enc.name,
+                "version": enc.version,
+                "dim": enc.dim,
+                "present": int(present.sum()),
+                "skipped": dict(enc.skipped),
+                "load_seconds": round(load, 3),
+                "seconds": round(dt, 3),
+                "movies_per_s": round(len(movies) / max(dt, 1e-9), 1),
+            }
             skipped = ", ".join(f"{r}: {n}" for r, n in enc.skipped.items()) or "-"
-            table.add_row(enc.name, str(enc.dim), f"{int(present.sum()):,}/{len(movies):,}",
-                          skipped, f"{load:.2f}", f"{dt:.2f}", f"{len(movies) / max(dt, 1e-9):,.0f}")
+            table.add_row(
+                enc.name,
+                str(enc.dim),
+                f"{int(present.sum()):,}/{len(movies):,}",
+                skipped,
+                f"{load:.2f}",
+                f"{dt:.2f}",
+                f"{len(movies) / max(dt, 1e-9):,.0f}",
+            )
         console.print(table)
         report["total_seconds"] = round(time.perf_counter() - t0, 3)
         console.print(f"total {report['total_seconds']:.2f}s")

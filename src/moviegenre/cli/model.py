@@ -24,6 +24,7 @@ FormatOpt = typer.Option(
 PostersOpt = typer.Option(None, "--posters", help="Folder of poster images for the CSV sources.")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object (the metrics report) on stdout.")
 
+
 def _read(data: str, fmt: str | None, posters: Path | None):
     from ..data import read_movies
 
@@ -38,6 +39,7 @@ def _read(data: str, fmt: str | None, posters: Path | None):
 
         raise DataError(f"{data}: no usable movies")
     return ds
+
 
 def _table(reports: dict[str, dict], title: str) -> None:
     from rich.console import Console
@@ -56,6 +58,7 @@ def _table(reports: dict[str, dict], title: str) -> None:
                 f"{', '.join(r['skipped_genres'])}"
             )
 
+
 def _json_report(report: dict) -> dict:
     from ..artifact import jsonable
     from ..metrics import HEADLINE_METRICS
@@ -63,6 +66,7 @@ def _json_report(report: dict) -> dict:
     first = (*HEADLINE_METRICS, "per_genre", "skipped_genres")  # the contracted keys lead
     rest = [k for k in report if k not in first]
     return jsonable({**{k: report.get(k) for k in first}, **{k: report[k] for k in rest}})
+
 
 def _available_inputs(ds, config) -> list[str]:
     """The default inputs the data actually has (the embedded default table has no overview or poster)."""
@@ -78,6 +82,7 @@ def _available_inputs(ds, config) -> list[str]:
     if missing:
         console.print(f"[yellow]the data has no {', '.join(missing)}: training on {', '.join(have)}[/]")
     return have
+
 
 def train(
     data: str = DataOpt,
@@ -174,6 +179,7 @@ def train(
     _table(reports, f"{'+'.join(config.inputs)} · {config.fusion} · fitted in {seconds:.0f} s")
     console.print(f"saved {out}")
 
+
 def evaluate(
     model: Path = typer.Option(..., "--model", help="Model folder written by moviegenre train."),
     data: str = DataOpt,
@@ -212,6 +218,7 @@ def evaluate(
         console.print(
             f"[yellow]labels the model has no column for (not scored)[/]: {report['unknown_genres']}"
         )
+
 
 def register(app: typer.Typer) -> None:
     """Add ``train`` and ``evaluate`` to the main app."""

@@ -24,12 +24,19 @@ def register(app: typer.Typer) -> None:
 
 
 def download(
-    data: Path = typer.Option(..., "--data", help="movies_metadata.csv (Kaggle), a TMDB-5000 csv or a JSONL "
-                              "file with tmdb_id (and poster_path)."),
+    data: Path = typer.Option(
+        ...,
+        "--data",
+        help="movies_metadata.csv (Kaggle), a TMDB-5000 csv or a JSONL file with tmdb_id (and poster_path).",
+    ),
     out: Path = typer.Option(..., "--out", help="Folder for the posters, named <tmdb_id>.jpg."),
-    api_key: str | None = typer.Option(None, "--api-key", help="TMDB API key (v3 key or v4 read token). "
-                                       "Prefer the TMDB_API_KEY environment variable (a flag shows in `ps`).",
-                                       show_default=False),
+    api_key: str | None = typer.Option(
+        None,
+        "--api-key",
+        help="TMDB API key (v3 key or v4 read token). "
+        "Prefer the TMDB_API_KEY environment variable (a flag shows in `ps`).",
+        show_default=False,
+    ),
     size: str = typer.Option("w185", "--size", help="Poster size: w92 w154 w185 w342 w500 w780 original."),
     api_base_url: str = typer.Option(DEFAULT_API, "--api-base-url", help="TMDB API base (proxy, fake)."),
     image_base_url: str = typer.Option(DEFAULT_IMAGES, "--image-base-url", help="TMDB image CDN base."),
@@ -40,10 +47,14 @@ def download(
     backoff: float = typer.Option(0.5, "--backoff", help="First backoff step, s (doubles, jittered)."),
     max_mb: float = typer.Option(5.0, "--max-mb", help="Reject responses larger than this many MB."),
     limit: int | None = typer.Option(None, "--limit", help="Only the first N movies of the file."),
-    failures: Path | None = typer.Option(None, "--failures", help="Failure log (JSONL); default "
-                                         "OUT/download-failures.jsonl."),
-    trust_existing: bool = typer.Option(False, "--trust-existing", help="Count present files as done without "
-                                        "decoding them (faster resume on huge folders)."),
+    failures: Path | None = typer.Option(
+        None, "--failures", help="Failure log (JSONL); default OUT/download-failures.jsonl."
+    ),
+    trust_existing: bool = typer.Option(
+        False,
+        "--trust-existing",
+        help="Count present files as done without decoding them (faster resume on huge folders).",
+    ),
     json_summary: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging (key stays hidden)."),
@@ -64,9 +75,19 @@ def download(
         logging.getLogger("httpx").setLevel(logging.WARNING)
     key = api_key or os.environ.get("TMDB_API_KEY") or None
     cfg = DownloadConfig(
-        out_dir=out, api_key=key, size=size, api_base_url=api_base_url, image_base_url=image_base_url,
-        rate=rate, concurrency=concurrency, retries=retries, timeout=timeout, backoff_base=backoff,
-        max_bytes=int(max_mb * 2**20), verify_existing=not trust_existing, failures_path=failures,
+        out_dir=out,
+        api_key=key,
+        size=size,
+        api_base_url=api_base_url,
+        image_base_url=image_base_url,
+        rate=rate,
+        concurrency=concurrency,
+        retries=retries,
+        timeout=timeout,
+        backoff_base=backoff,
+        max_bytes=int(max_mb * 2**20),
+        verify_existing=not trust_existing,
+        failures_path=failures,
         progress=progress,
     )
     jobs, skipped = read_jobs(data, limit=limit)
@@ -74,11 +95,15 @@ def download(
         raise DownloadError(f"{data}: no movies with a usable TMDB id")
     need_api = sum(j.poster_path is None for j in jobs)
     if need_api and not key:
-        console.print(f"[yellow]warning:[/] {need_api:,} movies have no poster_path and no API key is set "
-                      "(--api-key or TMDB_API_KEY); they will fail with 'no API key'.")
+        console.print(
+            f"[yellow]warning:[/] {need_api:,} movies have no poster_path and no API key is set "
+            "(--api-key or TMDB_API_KEY); they will fail with 'no API key'."
+        )
     dropped = ", ".join(f"{r} {n:,}" for r, n in skipped.items())
-    console.print(f"{len(jobs):,} movies from {data.name} ({need_api:,} need an API lookup)"
-                  + (f"; rows skipped: {dropped}" if skipped else ""))
+    console.print(
+        f"{len(jobs):,} movies from {data.name} ({need_api:,} need an API lookup)"
+        + (f"; rows skipped: {dropped}" if skipped else "")
+    )
     try:
         summary = download_posters(jobs, cfg)
     except KeyboardInterrupt:
@@ -90,9 +115,13 @@ def download(
         print(redact(json.dumps(report), key))
     _print_summary(report, key)
     if summary.aborted:
-        hint = ("check the API key" if "401" in summary.aborted else
-                "check the network and --api-base-url / --image-base-url" if "connect" in summary.aborted
-                else "check the poster folder's disk")
+        hint = (
+            "check the API key"
+            if "401" in summary.aborted
+            else "check the network and --api-base-url / --image-base-url"
+            if "connect" in summary.aborted
+            else "check the poster folder's disk"
+        )
         raise DownloadError(f"stopped early: {summary.aborted} — {hint}")
 
 
@@ -117,8 +146,9 @@ def _print_summary(report: dict, key: str | None) -> None:
 
 def to_jsonl(
     data: str = typer.Option(..., "--data", help="movies_metadata.csv, tmdb_5000_movies.csv or JSONL."),
-    posters_dir: Path = typer.Option(..., "--posters", help="Poster folder (`posters download`); must be "
-                                     "inside the folder of --out."),
+    posters_dir: Path = typer.Option(
+        ..., "--posters", help="Poster folder (`posters download`); must be inside the folder of --out."
+    ),
     out: Path = typer.Option(..., "--out", help="JSONL file to write (poster paths relative to its folder)."),
     format: str | None = typer.Option(None, "--format", help="Override format detection of --data."),
     require_poster: bool = typer.Option(False, "--require-poster", help="Leave out movies without a poster."),
@@ -128,8 +158,9 @@ def to_jsonl(
 
     setup_logging(False)
     counts = export_jsonl(data, posters_dir, out, format, require_poster)
-    console.print(f"wrote {counts['movies']:,} movies to {out} "
-                  f"({counts.get('with poster', 0):,} with a poster)")
+    console.print(
+        f"wrote {counts['movies']:,} movies to {out} ({counts.get('with poster', 0):,} with a poster)"
+    )
     for key in ("rows_skipped", "issues"):
         if counts[key]:
             listed = ", ".join(f"{r} {n:,}" for r, n in counts[key].items())

@@ -14,8 +14,11 @@ from ..errors import DataError
 from ..records import Dataset
 
 FORMATS = ("jsonl", "movies_metadata", "tmdb5000", "default")
-_FOLDER_FILES = {"movies.jsonl": "jsonl", "movies_metadata.csv": "movies_metadata",
-                 "tmdb_5000_movies.csv": "tmdb5000"}
+_FOLDER_FILES = {
+    "movies.jsonl": "jsonl",
+    "movies_metadata.csv": "movies_metadata",
+    "tmdb_5000_movies.csv": "tmdb5000",
+}
 
 
 def detect_format(path: Path) -> str:
@@ -35,8 +38,10 @@ def detect_format(path: Path) -> str:
         return "movies_metadata"
     if {"id", "genres", "title"} <= header and "imdb_id" not in header:
         return "tmdb5000"
-    raise DataError(f"{path}: cannot tell the format (not JSONL, no movies_metadata/TMDB-5000 header); "
-                    f"pass --format one of {', '.join(FORMATS)}")
+    raise DataError(
+        f"{path}: cannot tell the format (not JSONL, no movies_metadata/TMDB-5000 header); "
+        f"pass --format one of {', '.join(FORMATS)}"
+    )
 
 
 def _resolve(source: str | Path, format: str | None) -> tuple[Path | None, str]:

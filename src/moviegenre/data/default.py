@@ -32,8 +32,10 @@ def default_db_path() -> Path:
     """Where ``movies.db`` is, found via import metadata without importing the package."""
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise DataError(f"the embedded default needs the {PACKAGE} package: "
-                        "pip install 'moviegenre[data]' (or pass --data PATH)")
+        raise DataError(
+            f"the embedded default needs the {PACKAGE} package: "
+            "pip install 'moviegenre[data]' (or pass --data PATH)"
+        )
     for loc in spec.submodule_search_locations:
         p = Path(loc) / "_data" / "movies.db"
         if p.is_file():
@@ -42,7 +44,7 @@ def default_db_path() -> Path:
 
 
 def split_list(s: str | None) -> tuple[str, ...] | None:
-    """"A, B, C" → ("A", "B", "C"); None/blank → None."""
+    """ "A, B, C" → ("A", "B", "C"); None/blank → None."""
     s = clean_str(s)
     if s is None:
         return None
@@ -83,10 +85,20 @@ def read_default(path: Path | None = None) -> Dataset:
             continue
         seen.add(key)
         countries = split_list(country)
-        movies.append(Movie(
-            key=key, title=clean_str(title), genres=split_list(genre) or (), companies=split_list(production),
-            imdb_id=imdb, year=to_int(year), runtime=to_float(runtime), director=clean_str(director),
-            writer=clean_str(writer), cast=split_list(cast), language=(split_list(language) or (None,))[0],
-            country=countries[0] if countries else None,
-        ))
+        movies.append(
+            Movie(
+                key=key,
+                title=clean_str(title),
+                genres=split_list(genre) or (),
+                companies=split_list(production),
+                imdb_id=imdb,
+                year=to_int(year),
+                runtime=to_float(runtime),
+                director=clean_str(director),
+                writer=clean_str(writer),
+                cast=split_list(cast),
+                language=(split_list(language) or (None,))[0],
+                country=countries[0] if countries else None,
+            )
+        )
     return Dataset(movies, "default", None, skipped)

@@ -30,8 +30,14 @@ def check_posters(movies, progress: bool = False, workers: int = 8) -> Counter:
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = pool.map(_poster_status, movies, chunksize=32)
-        results = tqdm(results, total=len(movies), desc="checking posters", unit="poster",
-                       disable=not progress, leave=False)
+        results = tqdm(
+            results,
+            total=len(movies),
+            desc="checking posters",
+            unit="poster",
+            disable=not progress,
+            leave=False,
+        )
         return Counter(r or "ok" for r in results)
 
 

@@ -53,14 +53,22 @@ def movie_from_obj(obj: dict, poster_root: Path | None, issues: Counter) -> Movi
         issues[why] += 1
         log.warning("%s: %s (%r)", key, why, obj.get("poster"))
     return Movie(
-        key=key, title=title, overview=clean_str(obj.get("overview")),
+        key=key,
+        title=title,
+        overview=clean_str(obj.get("overview")),
         companies=_names(obj.get("production_companies", obj.get("companies")), "production_companies"),
-        genres=genres, poster=poster, imdb_id=imdb, tmdb_id=tmdb,
-        year=to_int(obj.get("year")), runtime=to_float(obj.get("runtime")),
+        genres=genres,
+        poster=poster,
+        imdb_id=imdb,
+        tmdb_id=tmdb,
+        year=to_int(obj.get("year")),
+        runtime=to_float(obj.get("runtime")),
         language=clean_str(obj.get("language", obj.get("original_language"))),
-        country=clean_str(obj.get("country")), director=clean_str(obj.get("director")),
+        country=clean_str(obj.get("country")),
+        director=clean_str(obj.get("director")),
         writer=clean_str(obj.get("writer")),
-        cast=_names(obj.get("cast"), "cast"), keywords=_names(obj.get("keywords"), "keywords"),
+        cast=_names(obj.get("cast"), "cast"),
+        keywords=_names(obj.get("keywords"), "keywords"),
     )
 
 

@@ -33,8 +33,10 @@ class GenreVocabulary:
         self.genres_ = sorted(g for g, c in counts.items() if c >= self.min_count)
         self.dropped_ = sorted(g for g, c in counts.items() if c < self.min_count)
         if not self.genres_:
-            raise DataError("no genres to learn: the training movies have no genre labels"
-                            + (f" with at least {self.min_count} movies" if self.min_count else ""))
+            raise DataError(
+                "no genres to learn: the training movies have no genre labels"
+                + (f" with at least {self.min_count} movies" if self.min_count else "")
+            )
         self._index = {g: i for i, g in enumerate(self.genres_)}
         self.unknown_ = Counter()
         return self
@@ -60,8 +62,11 @@ class GenreVocabulary:
                     new[g] += 1
         if new:
             self.unknown_.update(new)
-            log.warning("%d labels with genres unknown to the vocabulary ignored: %s",
-                        sum(new.values()), dict(new.most_common(5)))
+            log.warning(
+                "%d labels with genres unknown to the vocabulary ignored: %s",
+                sum(new.values()),
+                dict(new.most_common(5)),
+            )
         return y
 
     def fit_transform(self, movies) -> np.ndarray:
@@ -79,8 +84,12 @@ class GenreVocabulary:
 
     def to_dict(self) -> dict:
         self._check()
-        return {"genres": list(self.genres_), "dropped": list(self.dropped_),
-                "min_count": self.min_count, "counts": dict(self.counts_)}
+        return {
+            "genres": list(self.genres_),
+            "dropped": list(self.dropped_),
+            "min_count": self.min_count,
+            "counts": dict(self.counts_),
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> GenreVocabulary:

@@ -44,8 +44,11 @@ def _movie(row: dict, folder: PosterFolder, skipped: Counter, issues: Counter) -
         skipped["bad genres"] += 1
         return None
     try:
-        companies = names_of(parse_list(row["production_companies"], python=True)) \
-            if "production_companies" in row else None
+        companies = (
+            names_of(parse_list(row["production_companies"], python=True))
+            if "production_companies" in row
+            else None
+        )
     except ValueError:
         skipped["bad production_companies"] += 1
         return None
@@ -57,8 +60,16 @@ def _movie(row: dict, folder: PosterFolder, skipped: Counter, issues: Counter) -
     if why:
         issues[why] += 1
     return Movie(
-        key=imdb or f"tmdb{tmdb}", title=clean_str(row.get("title")), overview=clean_str(row.get("overview")),
-        companies=companies, genres=genres, poster=poster, imdb_id=imdb, tmdb_id=tmdb,
-        year=year_of(row.get("release_date")), runtime=to_float(row.get("runtime")) or None,
-        language=clean_str(row.get("original_language")), country=countries[0] if countries else None,
+        key=imdb or f"tmdb{tmdb}",
+        title=clean_str(row.get("title")),
+        overview=clean_str(row.get("overview")),
+        companies=companies,
+        genres=genres,
+        poster=poster,
+        imdb_id=imdb,
+        tmdb_id=tmdb,
+        year=year_of(row.get("release_date")),
+        runtime=to_float(row.get("runtime")) or None,
+        language=clean_str(row.get("original_language")),
+        country=countries[0] if countries else None,
     )

@@ -37,10 +37,16 @@ class Split:
     source: str = ""
 
     def to_dict(self) -> dict:
-        return {"seed": self.seed, "fractions": list(self.fractions), "min_genre_count": self.min_genre_count,
-                "dropped_genres": list(self.dropped_genres), "genres": list(self.genres),
-                "source": self.source, "sizes": {p: len(getattr(self, p)) for p in PARTS},
-                **{p: sorted(getattr(self, p)) for p in PARTS}}
+        return {
+            "seed": self.seed,
+            "fractions": list(self.fractions),
+            "min_genre_count": self.min_genre_count,
+            "dropped_genres": list(self.dropped_genres),
+            "genres": list(self.genres),
+            "source": self.source,
+            "sizes": {p: len(getattr(self, p)) for p in PARTS},
+            **{p: sorted(getattr(self, p)) for p in PARTS},
+        }
 
     def save(self, path: str | Path) -> Path:
         """Atomic write (temp file + rename) of the JSON form."""
@@ -67,14 +73,22 @@ class Split:
             parts = {p: [str(k) for k in d[p]] for p in PARTS}
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as e:
             raise DataError(f"{path}: not a split file ({type(e).__name__}: {e})") from None
-        overlap = (set(parts["train"]) & set(parts["val"])) | (set(parts["train"]) & set(parts["test"])) \
+        overlap = (
+            (set(parts["train"]) & set(parts["val"]))
+            | (set(parts["train"]) & set(parts["test"]))
             | (set(parts["val"]) & set(parts["test"]))
+        )
         if overlap:
             raise DataError(f"{path}: {len(overlap)} keys in more than one part, e.g. {sorted(overlap)[:3]}")
-        return cls(**parts, seed=int(d.get("seed", 0)), fractions=tuple(d.get("fractions", (0.7, 0.15, 0.15))),
-                   min_genre_count=int(d.get("min_genre_count", 0)),
-                   dropped_genres=list(d.get("dropped_genres", [])), genres=list(d.get("genres", [])),
-                   source=str(d.get("source", "")))
+        return cls(
+            **parts,
+            seed=int(d.get("seed", 0)),
+            fractions=tuple(d.get("fractions", (0.7, 0.15, 0.15))),
+            min_genre_count=int(d.get("min_genre_count", 0)),
+            dropped_genres=list(d.get("dropped_genres", [])),
+            genres=list(d.get("genres", [])),
+            source=str(d.get("source", "")),
+        )
 
     def apply(self, dataset: Dataset) -> tuple[Dataset, Dataset, Dataset]:
         """(train, val, test) subsets of ``dataset``, each in sorted-key order.
@@ -84,19 +98,24 @@ class Split:
         have = set(dataset.keys)
         missing = [k for p in PARTS for k in getattr(self, p) if k not in have]
         if missing:
-            raise DataError(f"the split does not match this data: {len(missing)} of its keys are missing, "
-                            f"e.g. {missing[:3]} (make a new split with `moviegenre data split`)")
+            raise DataError(
+                f"the split does not match this data: {len(missing)} of its keys are missing, "
+                f"e.g. {missing[:3]} (make a new split with `moviegenre data split`)"
+            )
         return tuple(dataset.subset(sorted(getattr(self, p))) for p in PARTS)
 
     def vocabulary(self) -> GenreVocabulary:
-        return GenreVocabulary.from_dict({"genres": self.genres, "dropped": self.dropped_genres,
-                                          "min_count": self.min_genre_count})
+        return GenreVocabulary.from_dict(
+            {"genres": self.genres, "dropped": self.dropped_genres, "min_count": self.min_genre_count}
+        )
 
 
 def _check_fractions(fractions) -> tuple[float, float, float]:
     fr = tuple(float(f) for f in fractions)
     if len(fr) != 3 or any(f < 0 for f in fr) or fr[0] <= 0 or abs(sum(fr) - 1) > 1e-6:
-        raise DataError(f"fractions must be three non-negative numbers (train > 0) summing to 1, got {fractions}")
+        raise DataError(
+            f"fractions must be three non-negative numbers (train > 0) summing to 1, got {fractions}"
+        )
     return fr
 
 
@@ -105,8 +124,9 @@ def _stratified(y: np.ndarray, size: float, seed: int) -> tuple[np.ndarray, np.n
     try:
         from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
     except ImportError:
-        raise DataError("splitting needs the iterative-stratification package: "
-                        "pip install 'moviegenre[train]'") from None
+        raise DataError(
+            "splitting needs the iterative-stratification package: pip install 'moviegenre[train]'"
+        ) from None
 
     n = len(y)
     if size <= 0:
@@ -116,7 +136,9 @@ def _stratified(y: np.ndarray, size: float, seed: int) -> tuple[np.ndarray, np.n
     return np.sort(rest), np.sort(part)
 
 
-def make_split(dataset: Dataset, seed: int = 0, fractions=(0.7, 0.15, 0.15), min_genre_count: int = 0) -> Split:
+def make_split(
+    dataset: Dataset, seed: int = 0, fractions=(0.7, 0.15, 0.15), min_genre_count: int = 0
+) -> Split:
     """A multi-label stratified split of ``dataset`` by key.
 
     The movies are ordered by key first, so the result depends on the keys and genres only, not
@@ -138,8 +160,15 @@ def make_split(dataset: Dataset, seed: int = 0, fractions=(0.7, 0.15, 0.15), min
     train, val = rest[r_rest], rest[r_val]
     part_keys = {p: sorted(keys[i] for i in idx) for p, idx in zip(PARTS, (train, val, test), strict=True)}
     vocab = GenreVocabulary(min_genre_count).fit([movies[i] for i in train])
-    return Split(**part_keys, seed=seed, fractions=fr, min_genre_count=min_genre_count, dropped_genres=dropped,
-                 genres=vocab.genres_, source=Path(dataset.source).name if dataset.source else "")
+    return Split(
+        **part_keys,
+        seed=seed,
+        fractions=fr,
+        min_genre_count=min_genre_count,
+        dropped_genres=dropped,
+        genres=vocab.genres_,
+        source=Path(dataset.source).name if dataset.source else "",
+    )
 
 
 def split_report(split: Split, dataset: Dataset, min_movies: int = 10) -> dict:
@@ -149,9 +178,16 @@ def split_report(split: Split, dataset: Dataset, min_movies: int = 10) -> dict:
     parts = dict(zip(PARTS, split.apply(dataset), strict=True))
     counts = {p: Counter(g for m in ds for g in m.genres) for p, ds in parts.items()}
     total = sum(counts.values(), Counter())
-    missing = {g: [p for p in PARTS if not counts[p][g]] for g, c in total.items()
-               if c >= min_movies and g not in split.dropped_genres}
-    return {"sizes": {p: len(ds) for p, ds in parts.items()}, "seed": split.seed,
-            "dropped_genres": split.dropped_genres, "genres": split.genres,
-            "per_genre": {g: {p: counts[p][g] for p in PARTS} for g in sorted(total)},
-            "genres_missing_from_a_part": {g: ps for g, ps in sorted(missing.items()) if ps}}
+    missing = {
+        g: [p for p in PARTS if not counts[p][g]]
+        for g, c in total.items()
+        if c >= min_movies and g not in split.dropped_genres
+    }
+    return {
+        "sizes": {p: len(ds) for p, ds in parts.items()},
+        "seed": split.seed,
+        "dropped_genres": split.dropped_genres,
+        "genres": split.genres,
+        "per_genre": {g: {p: counts[p][g] for p in PARTS} for g in sorted(total)},
+        "genres_missing_from_a_part": {g: ps for g, ps in sorted(missing.items()) if ps},
+    }

@@ -45,9 +45,16 @@ def _movie(row: dict, folder: PosterFolder, skipped: Counter, issues: Counter) -
         issues[why] += 1
     countries = parsed["production_countries"]
     return Movie(
-        key=f"tmdb{tmdb}", title=clean_str(row.get("title")), overview=clean_str(row.get("overview")),
-        companies=parsed["production_companies"], genres=parsed["genres"] or (), poster=poster, tmdb_id=tmdb,
-        year=year_of(row.get("release_date")), runtime=to_float(row.get("runtime")) or None,
-        language=clean_str(row.get("original_language")), country=countries[0] if countries else None,
+        key=f"tmdb{tmdb}",
+        title=clean_str(row.get("title")),
+        overview=clean_str(row.get("overview")),
+        companies=parsed["production_companies"],
+        genres=parsed["genres"] or (),
+        poster=poster,
+        tmdb_id=tmdb,
+        year=year_of(row.get("release_date")),
+        runtime=to_float(row.get("runtime")) or None,
+        language=clean_str(row.get("original_language")),
+        country=countries[0] if countries else None,
         keywords=parsed["keywords"],
     )

@@ -8,5 +8,12 @@ from .downloader import download_posters, download_posters_async
 from .settings import DownloadConfig, DownloadError, DownloadSummary
 from .sources import PosterJob, read_jobs
 
-__all__ = ["DownloadConfig", "DownloadError", "DownloadSummary", "PosterJob", "download_posters",
-           "download_posters_async", "read_jobs"]
+__all__ = [
+    "DownloadConfig",
+    "DownloadError",
+    "DownloadSummary",
+    "PosterJob",
+    "download_posters",
+    "download_posters_async",
+    "read_jobs",
+]

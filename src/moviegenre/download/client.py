@@ -22,12 +22,19 @@ from .sources import clean_poster_path
 log = logging.getLogger("moviegenre.download")
 
 
-
 class FetchError(Exception):
     """A request that did not give a usable answer. ``reason`` is short and countable."""
 
-    def __init__(self, reason: str, *, retryable: bool, status: int | None = None,
-                 retry_after: float | None = None, detail: str = "", fatal: bool = False):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retryable: bool,
+        status: int | None = None,
+        retry_after: float | None = None,
+        detail: str = "",
+        fatal: bool = False,
+    ):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.retryable = retryable
@@ -40,9 +47,17 @@ class FetchError(Exception):
 class TMDBClient:
     """``poster_path(tmdb_id)`` via ``/movie/{id}`` and ``image(size, path)`` from the image CDN."""
 
-    def __init__(self, http: httpx.AsyncClient, limiter: RateLimiter, *, api_key: str | None,
-                 api_base: str = DEFAULT_API_BASE, image_base: str = DEFAULT_IMAGE_BASE,
-                 max_bytes: int = 5 * 2**20, deadline: float = 60.0):
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        limiter: RateLimiter,
+        *,
+        api_key: str | None,
+        api_base: str = DEFAULT_API_BASE,
+        image_base: str = DEFAULT_IMAGE_BASE,
+        max_bytes: int = 5 * 2**20,
+        deadline: float = 60.0,
+    ):
         self._http = http
         self._limiter = limiter
         self._key = api_key
@@ -106,32 +121,43 @@ class TMDBClient:
                     _check_status(resp)
                     declared = resp.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > limit:
-                        raise FetchError("too large", retryable=False, status=resp.status_code,
-                                         detail=f"{int(declared):,} bytes declared, cap {limit:,}")
+                        raise FetchError(
+                            "too large",
+                            retryable=False,
+                            status=resp.status_code,
+                            detail=f"{int(declared):,} bytes declared, cap {limit:,}",
+                        )
                     chunks, total = [], 0
                     async for chunk in resp.aiter_bytes():
                         total += len(chunk)
                         if total > limit:  # stop reading: a lying or absent Content-Length
-                            raise FetchError("too large", retryable=False, status=resp.status_code,
-                                             detail=f"over the {limit:,}-byte cap")
+                            raise FetchError(
+                                "too large",
+                                retryable=False,
+                                status=resp.status_code,
+                                detail=f"over the {limit:,}-byte cap",
+                            )
                         chunks.append(chunk)
                     return b"".join(chunks)
         except FetchError:
             raise
         except TimeoutError:
-            raise FetchError("timeout", retryable=True,
-                             detail=f"no complete answer in {self.deadline:g}s") from None
+            raise FetchError(
+                "timeout", retryable=True, detail=f"no complete answer in {self.deadline:g}s"
+            ) from None
         except httpx.TimeoutException as e:
             raise FetchError("timeout", retryable=True, detail=type(e).__name__) from None
         except httpx.RemoteProtocolError as e:
             # e.g. "peer closed connection without sending complete message body"
             raise FetchError("truncated body", retryable=True, detail=redact(e, self._key)) from None
         except httpx.TransportError as e:
-            raise FetchError("connection error", retryable=True,
-                             detail=f"{type(e).__name__}: {redact(e, self._key)}") from None
+            raise FetchError(
+                "connection error", retryable=True, detail=f"{type(e).__name__}: {redact(e, self._key)}"
+            ) from None
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as e:  # anything else httpx raises
-            raise FetchError("http error", retryable=False,
-                             detail=f"{type(e).__name__}: {redact(e, self._key)}") from None
+            raise FetchError(
+                "http error", retryable=False, detail=f"{type(e).__name__}: {redact(e, self._key)}"
+            ) from None
 
 
 def _check_status(resp: httpx.Response) -> None:
@@ -143,11 +169,19 @@ def _check_status(resp: httpx.Response) -> None:
     if status == 200:
         return
     if status == 429:
-        raise FetchError("rate limited (429)", retryable=True, status=status,
-                         retry_after=parse_retry_after(resp.headers.get("retry-after")))
+        raise FetchError(
+            "rate limited (429)",
+            retryable=True,
+            status=status,
+            retry_after=parse_retry_after(resp.headers.get("retry-after")),
+        )
     if status >= 500:
-        raise FetchError(f"server error ({status})", retryable=True, status=status,
-                         retry_after=parse_retry_after(resp.headers.get("retry-after")))
+        raise FetchError(
+            f"server error ({status})",
+            retryable=True,
+            status=status,
+            retry_after=parse_retry_after(resp.headers.get("retry-after")),
+        )
     if status == 404:
         raise FetchError("not found (404)", retryable=False, status=status)
     if status == 401:

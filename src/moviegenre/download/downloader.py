@@ -21,8 +21,9 @@ from .sources import PosterJob
 from .storage import remove_stale_parts
 
 
-async def download_posters_async(jobs: Sequence[PosterJob], config: DownloadConfig,
-                                 http=None) -> DownloadSummary:
+async def download_posters_async(
+    jobs: Sequence[PosterJob], config: DownloadConfig, http=None
+) -> DownloadSummary:
     """Fetch the posters of ``jobs`` into ``config.out_dir``; see the module docstring.
 
     ``http`` is an optional ``httpx.AsyncClient`` (tests); by default one is made from the config.
@@ -47,12 +48,20 @@ async def _run(jobs: Sequence[PosterJob], cfg: DownloadConfig, http) -> Download
     own_http = http is None
     if own_http:
         http = httpx.AsyncClient(
-            timeout=httpx.Timeout(cfg.timeout), follow_redirects=True,
+            timeout=httpx.Timeout(cfg.timeout),
+            follow_redirects=True,
             limits=httpx.Limits(max_connections=cfg.concurrency, max_keepalive_connections=cfg.concurrency),
             headers={"User-Agent": "moviegenre-poster-downloader", "Accept": "application/json, image/*"},
         )
-    client = TMDBClient(http, limiter, api_key=cfg.api_key, api_base=cfg.api_base_url,
-                        image_base=cfg.image_base_url, max_bytes=cfg.max_bytes, deadline=cfg.timeout * 4)
+    client = TMDBClient(
+        http,
+        limiter,
+        api_key=cfg.api_key,
+        api_base=cfg.api_base_url,
+        image_base=cfg.image_base_url,
+        max_bytes=cfg.max_bytes,
+        deadline=cfg.timeout * 4,
+    )
     run = PosterFetcher(cfg, client, limiter)
     run.summary.total = len(jobs)
     queue: asyncio.Queue[PosterJob] = asyncio.Queue()
@@ -69,8 +78,12 @@ async def _run(jobs: Sequence[PosterJob], cfg: DownloadConfig, http) -> Download
                 return
             await run.one(job)
             bar.update(1)
-            bar.set_postfix(new=run.summary.downloaded, had=run.summary.existing,
-                            failed=run.summary.n_failed, refresh=False)
+            bar.set_postfix(
+                new=run.summary.downloaded,
+                had=run.summary.existing,
+                failed=run.summary.n_failed,
+                refresh=False,
+            )
 
     try:
         await asyncio.gather(*(worker() for _ in range(min(cfg.concurrency, max(1, len(jobs))))))
@@ -97,5 +110,6 @@ def _progress_bar(total: int, enabled: bool):
     from tqdm.auto import tqdm
 
     # None: tqdm draws only on a terminal, so redirected logs do not fill with carriage returns
-    return tqdm(total=total, unit="poster", desc="posters", disable=None if enabled else True,
-                dynamic_ncols=True)
+    return tqdm(
+        total=total, unit="poster", desc="posters", disable=None if enabled else True, dynamic_ncols=True
+    )

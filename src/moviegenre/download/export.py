@@ -22,8 +22,12 @@ def movie_to_obj(movie, root: Path) -> dict:
     if movie.poster:
         poster = Path(movie.poster).resolve().relative_to(root).as_posix()
     obj = {
-        "key": movie.key, "imdb_id": movie.imdb_id, "tmdb_id": movie.tmdb_id, "title": movie.title,
-        "overview": movie.overview, "genres": list(movie.genres),
+        "key": movie.key,
+        "imdb_id": movie.imdb_id,
+        "tmdb_id": movie.tmdb_id,
+        "title": movie.title,
+        "overview": movie.overview,
+        "genres": list(movie.genres),
         "production_companies": None if movie.companies is None else list(movie.companies),
         "poster": poster,
     }
@@ -36,8 +40,9 @@ def movie_to_obj(movie, root: Path) -> dict:
     return obj
 
 
-def export_jsonl(data: str | Path, posters: Path, out: Path, fmt: str | None = None,
-                 require_poster: bool = False) -> dict:
+def export_jsonl(
+    data: str | Path, posters: Path, out: Path, fmt: str | None = None, require_poster: bool = False
+) -> dict:
     """Write ``out`` (JSONL) from ``data`` with posters from ``posters``; returns counts.
 
     ``posters`` must lie inside ``out``'s folder: the JSONL reader refuses paths that escape it.
@@ -50,8 +55,10 @@ def export_jsonl(data: str | Path, posters: Path, out: Path, fmt: str | None = N
     if not posters.is_dir():
         raise DataError(f"{posters}: poster folder does not exist")
     if root != posters and root not in posters.parents:
-        raise DataError(f"the poster folder {posters} must be inside the folder of --out ({root}), "
-                        "because poster paths in JSONL are relative to the file")
+        raise DataError(
+            f"the poster folder {posters} must be inside the folder of --out ({root}), "
+            "because poster paths in JSONL are relative to the file"
+        )
     ds = read_movies(data, fmt, posters)
     counts = Counter()
     lines = []
@@ -65,5 +72,9 @@ def export_jsonl(data: str | Path, posters: Path, out: Path, fmt: str | None = N
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     os.replace(tmp, out)
-    return {"movies": len(lines), **counts, "rows_skipped": dict(ds.skipped),
-            "issues": dict(getattr(ds, "issues", {}) or {})}
+    return {
+        "movies": len(lines),
+        **counts,
+        "rows_skipped": dict(ds.skipped),
+        "issues": dict(getattr(ds, "issues", {}) or {}),
+    }

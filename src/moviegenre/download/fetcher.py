@@ -65,8 +65,11 @@ class PosterFetcher:
             data = await self.client.image(size, poster_path)
             reason = await asyncio.to_thread(check_image, data, cap)
             if reason is not None:
-                raise FetchError(reason, retryable=reason in ("not an image", "corrupt image", "empty file"),
-                                 detail=f"{len(data):,} bytes received")
+                raise FetchError(
+                    reason,
+                    retryable=reason in ("not an image", "corrupt image", "empty file"),
+                    detail=f"{len(data):,} bytes received",
+                )
             return data
 
         return await self.retrying(get_and_check, self.client.image_url(size, poster_path))
@@ -86,8 +89,9 @@ class PosterFetcher:
         try:
             path = job.poster_path
             if path is None:
-                path = await self.retrying(lambda: self.client.poster_path(job.tmdb_id),
-                                              self.client.api_url(job.tmdb_id))
+                path = await self.retrying(
+                    lambda: self.client.poster_path(job.tmdb_id), self.client.api_url(job.tmdb_id)
+                )
                 if path is None:
                     raise FetchError("no poster on TMDB", retryable=False)
             try:
@@ -96,8 +100,9 @@ class PosterFetcher:
                 if e.status != 404 or job.poster_path is None or not self.client.has_key:
                     raise
                 # the file's poster_path may be stale (TMDB replaced the poster): ask for the current one
-                fresh = await self.retrying(lambda: self.client.poster_path(job.tmdb_id),
-                                               self.client.api_url(job.tmdb_id))
+                fresh = await self.retrying(
+                    lambda: self.client.poster_path(job.tmdb_id), self.client.api_url(job.tmdb_id)
+                )
                 if fresh is None or fresh == path:
                     raise e from None
                 data = await self.fetch_valid_image(fresh)
@@ -106,8 +111,9 @@ class PosterFetcher:
             except OSError as e:
                 # a full or read-only disk fails every later movie too: stop instead of counting them all
                 fatal = e.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES)
-                raise FetchError("write failed", retryable=False, detail=e.strerror or type(e).__name__,
-                                 fatal=fatal) from None
+                raise FetchError(
+                    "write failed", retryable=False, detail=e.strerror or type(e).__name__, fatal=fatal
+                ) from None
         except FetchError as e:
             self.unreachable_streak = self.unreachable_streak + 1 if e.reason == "connection error" else 0
             if self.unreachable_streak >= UNREACHABLE_AFTER and not self.summary.downloaded:
@@ -125,8 +131,13 @@ class PosterFetcher:
     def record_failure(self, job: PosterJob, e: FetchError) -> None:
         key = self.cfg.api_key
         self.summary.failed[e.reason] += 1
-        self.summary.failures.append({
-            "tmdb_id": job.tmdb_id, "reason": e.reason, "status": e.status,
-            "attempts": getattr(e, "attempts", 1), "url": redact(getattr(e, "url", ""), key),
-            "detail": redact(e.detail, key),
-        })
+        self.summary.failures.append(
+            {
+                "tmdb_id": job.tmdb_id,
+                "reason": e.reason,
+                "status": e.status,
+                "attempts": getattr(e, "attempts", 1),
+                "url": redact(getattr(e, "url", ""), key),
+                "detail": redact(e.detail, key),
+            }
+        )

@@ -24,8 +24,16 @@ def redact(text: object, secret: str | None = None) -> str:
     return _BEARER.sub(rf"\g<1>{REDACTED}", s)
 
 
-_LOGGERS = ("httpx", "httpcore", "httpcore.connection", "httpcore.http11", "httpcore.http2",
-            "httpcore.proxy", "httpcore.socks", "moviegenre.download")
+_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+    "moviegenre.download",
+)
 
 
 class RedactingFilter(logging.Filter):

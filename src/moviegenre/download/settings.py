@@ -76,10 +76,17 @@ class DownloadSummary:
         return sum(self.failed.values())
 
     def to_dict(self) -> dict:
-        return {"total": self.total, "downloaded": self.downloaded, "already_there": self.existing,
-                "replaced_invalid": self.replaced_invalid, "failed": self.n_failed,
-                "failed_by_reason": dict(self.failed), "requests": self.requests,
-                "elapsed_s": round(self.elapsed, 2), "aborted": self.aborted}
+        return {
+            "total": self.total,
+            "downloaded": self.downloaded,
+            "already_there": self.existing,
+            "replaced_invalid": self.replaced_invalid,
+            "failed": self.n_failed,
+            "failed_by_reason": dict(self.failed),
+            "requests": self.requests,
+            "elapsed_s": round(self.elapsed, 2),
+            "aborted": self.aborted,
+        }
 
 
 def _valid_url(url: str) -> bool:

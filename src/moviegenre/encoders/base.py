@@ -41,7 +41,9 @@ class Encoder:
         """The movie's input (str / bytes / tuple), or None when the movie lacks it."""
         raise NotImplementedError
 
-    def _compute(self, contents: list, progress: bool = False) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    def _compute(
+        self, contents: list, progress: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
         """Features float32 [n, D] for non-None ``contents``; plus ok bool [n] and {row: reason} of failures."""
         raise NotImplementedError
 
@@ -70,8 +72,9 @@ class Encoder:
     @property
     def cache(self) -> FeatureCache:
         if self._cache is None:
-            self._cache = FeatureCache.shared(self.config.resolved_cache_dir(), f"{self.name}@{self.version}",
-                                              dim=self.dim)
+            self._cache = FeatureCache.shared(
+                self.config.resolved_cache_dir(), f"{self.name}@{self.version}", dim=self.dim
+            )
         return self._cache
 
     def encode(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True):
@@ -106,8 +109,12 @@ class Encoder:
         if todo:
             self._encode_rows(movies, contents, todo, keys if use_cache else None, feats, present, progress)
         if self.skipped:
-            log.warning("%s: %d movies with unusable input: %s", self.name, sum(self.skipped.values()),
-                        dict(self.skipped))
+            log.warning(
+                "%s: %d movies with unusable input: %s",
+                self.name,
+                sum(self.skipped.values()),
+                dict(self.skipped),
+            )
         return feats, present
 
     def _encode_rows(self, movies, contents, rows, keys, feats, present, progress):
@@ -119,7 +126,7 @@ class Encoder:
 
             bar = tqdm(total=len(rows), desc=self.name, unit="movie", leave=False)
         for s in range(0, len(rows), chunk):
-            part = rows[s:s + chunk]
+            part = rows[s : s + chunk]
             f, ok, reasons = self._compute([contents[i] for i in part], progress=progress and bar is None)
             for j, i in enumerate(part):
                 feats[i] = f[j] if ok[j] else 0.0

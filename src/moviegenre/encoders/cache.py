@@ -88,7 +88,11 @@ class FeatureCache:
             try:
                 with safe_open(str(path), framework="numpy") as f:
                     meta = f.metadata() or {}
-                    keys, feats, present = f.get_tensor("keys"), f.get_tensor("features"), f.get_tensor("present")
+                    keys, feats, present = (
+                        f.get_tensor("keys"),
+                        f.get_tensor("features"),
+                        f.get_tensor("present"),
+                    )
             except FileNotFoundError:  # merged away by a concurrent compact; its rows live on elsewhere
                 continue
             except Exception as e:  # a foreign or damaged file: never trust it, never crash on it
@@ -117,7 +121,13 @@ class FeatureCache:
         return self._load().get(key)
 
     # -- writing -------------------------------------------------------------------------------
-    def put(self, keys: list[bytes], features: np.ndarray, present: np.ndarray, reasons: dict[int, str] | None = None):
+    def put(
+        self,
+        keys: list[bytes],
+        features: np.ndarray,
+        present: np.ndarray,
+        reasons: dict[int, str] | None = None,
+    ):
         """Append one shard atomically. ``features`` float32 [n, D], ``present`` bool [n]."""
         if not keys:
             return
@@ -141,8 +151,9 @@ class FeatureCache:
         if not self.writable:
             return
         try:
-            written = self._write({"keys": key_arr, "features": feats, "present": pres.astype(np.uint8)}, why,
-                                  save_file)
+            written = self._write(
+                {"keys": key_arr, "features": feats, "present": pres.astype(np.uint8)}, why, save_file
+            )
         except OSError as e:  # read-only or full disk: keep encoding, just without caching
             self.writable = False
             log.warning("feature cache %s is not writable (%s); continuing without caching", self.dir, e)

@@ -42,10 +42,14 @@ class MetadataEncoder(Encoder):
 
         year = _stats([m.year for m in movies if m.year is not None])
         runtime = _stats([m.runtime for m in movies if m.runtime is not None and m.runtime > 0])
-        return self.set_state({
-            "year": list(year), "runtime": list(runtime),
-            "languages": top(m.language for m in movies), "countries": top(m.country for m in movies),
-        })
+        return self.set_state(
+            {
+                "year": list(year),
+                "runtime": list(runtime),
+                "languages": top(m.language for m in movies),
+                "countries": top(m.country for m in movies),
+            }
+        )
 
     def get_state(self) -> dict:
         return dict(self.state_)

@@ -41,8 +41,16 @@ def _export(module, args, path: Path, input_names, output_names, dynamic_axes) -
     log.info("exporting %s (once; later runs reuse it)", path.name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(module, args, str(tmp), dynamo=False, input_names=input_names,
-                          output_names=output_names, dynamic_axes=dynamic_axes, opset_version=17)
+        torch.onnx.export(
+            module,
+            args,
+            str(tmp),
+            dynamo=False,
+            input_names=input_names,
+            output_names=output_names,
+            dynamic_axes=dynamic_axes,
+            opset_version=17,
+        )
     os.replace(tmp, path)
     return path
 
@@ -79,8 +87,9 @@ def text_onnx_path(cache_dir=None) -> Path:
             self.bert = bert
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            h = self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                          token_type_ids=token_type_ids).last_hidden_state
+            h = self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
             m = attention_mask.unsqueeze(-1).to(h.dtype)
             e = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(e, dim=-1)
@@ -89,8 +98,14 @@ def text_onnx_path(cache_dir=None) -> Path:
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"embedding": {0: "batch"}}
     with torch.inference_mode(False):
-        return _export(Pooled(bert).eval(), (ids, torch.ones_like(ids), torch.zeros_like(ids)), path,
-                       names, ["embedding"], axes)
+        return _export(
+            Pooled(bert).eval(),
+            (ids, torch.ones_like(ids), torch.zeros_like(ids)),
+            path,
+            names,
+            ["embedding"],
+            axes,
+        )
 
 
 def image_onnx_path(variant: str, size: tuple[int, int], cache_dir=None) -> Path:
@@ -105,7 +120,9 @@ def image_onnx_path(variant: str, size: tuple[int, int], cache_dir=None) -> Path
 
     net = load_lite(variant, size)
     x = torch.zeros(2, 3, h, w)
-    return _export(net, (x,), path, ["pixels"], ["features"], {"pixels": {0: "batch"}, "features": {0: "batch"}})
+    return _export(
+        net, (x,), path, ["pixels"], ["features"], {"pixels": {0: "batch"}, "features": {0: "batch"}}
+    )
 
 
 class OnnxText:
@@ -127,11 +144,13 @@ class OnnxText:
 
             bar = tqdm(total=len(texts), desc="minilm", unit="text", leave=False)
         for s in range(0, len(texts), batch_size):
-            idx = order[s:s + batch_size]
+            idx = order[s : s + batch_size]
             enc = self.tokenizer.encode_batch([texts[i] for i in idx])
-            feed = {"input_ids": np.array([e.ids for e in enc], dtype=np.int64),
-                    "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
-                    "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
+            feed = {
+                "input_ids": np.array([e.ids for e in enc], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64),
+            }
             out[idx] = self.session.run(None, feed)[0]
             if bar is not None:
                 bar.update(len(idx))

@@ -112,20 +112,20 @@ class PosterEncoder(Encoder):
         with ThreadPoolExecutor(workers, thread_name_prefix="poster-decode") as pool:
             pending = deque()
             for s in starts[: workers + 1]:  # prefetch: decoding runs ahead of inference
-                pending.append((s, pool.submit(_prep_batch, contents[s:s + bs], self.size)))
+                pending.append((s, pool.submit(_prep_batch, contents[s : s + bs], self.size)))
             nxt = workers + 1
             while pending:
                 s, fut = pending.popleft()
                 if nxt < len(starts):
                     t = starts[nxt]
-                    pending.append((t, pool.submit(_prep_batch, contents[t:t + bs], self.size)))
+                    pending.append((t, pool.submit(_prep_batch, contents[t : t + bs], self.size)))
                     nxt += 1
                 pixels, good, why, modes = fut.result()
                 self.converted.update(modes)
                 rows = np.flatnonzero(good) + s
                 if len(rows):
                     feats[rows] = model.features(pixels)
-                ok[s:s + len(good)] = good
+                ok[s : s + len(good)] = good
                 reasons.update({s + j: r for j, r in why.items()})
                 if bar is not None:
                     bar.update(len(good))

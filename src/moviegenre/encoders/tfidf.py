@@ -28,9 +28,15 @@ class TfidfEncoder(Encoder):
 
         # short fields (titles) keep every word; overviews need a word in ≥ min_df texts
         min_df = 1 if self.input_name == "title" else self.config.tfidf_min_df
-        return TfidfVectorizer(max_features=self.config.tfidf_max_features, ngram_range=(1, 2),
-                               sublinear_tf=True, min_df=min_df, strip_accents="unicode",
-                               dtype=np.float32, vocabulary=vocabulary)
+        return TfidfVectorizer(
+            max_features=self.config.tfidf_max_features,
+            ngram_range=(1, 2),
+            sublinear_tf=True,
+            min_df=min_df,
+            strip_accents="unicode",
+            dtype=np.float32,
+            vocabulary=vocabulary,
+        )
 
     def content(self, movie: Movie):
         text = getattr(movie, self.input_name)
