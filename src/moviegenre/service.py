@@ -75,7 +75,10 @@ def create_app(
         yield
         batcher.close()
 
-    app = FastAPI(
+    from fastapi_offline import FastAPIOffline
+
+    # /docs and /redoc with Swagger/ReDoc assets served from the package, not a CDN (works offline)
+    app = FastAPIOffline(
         title="moviegenre",
         version=__version__,
         lifespan=lifespan,

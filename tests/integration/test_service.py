@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 
 import pytest
 from conftest import make_poster
@@ -145,6 +146,11 @@ def test_page_and_docs_are_served(client):
     spec = client.get("/openapi.json").json()
     assert {"/predict", "/predict/batch", "/health", "/genres"} <= set(spec["paths"])
     assert "multipart/form-data" in spec["paths"]["/predict"]["post"]["requestBody"]["content"]
+    # the docs page loads its assets from the package, not a CDN, so it renders offline
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "cdn.jsdelivr" not in docs.text
+    asset = re.search(r'src="([^"]*swagger-ui-bundle\.js)"', docs.text).group(1)
+    assert client.get(asset).status_code == 200
 
 
 def test_concurrent_requests_are_batched():
