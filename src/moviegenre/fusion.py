@@ -30,11 +30,8 @@ def _masked(h: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
     return h * present.unsqueeze(-1).to(h.dtype)
 
 
-class ConcatFusion(nn.Module):
-    """The study's concatenation: projections side by side (plus the presence mask) → linear head.
-
-    ``[B, D_m]`` ×M → ``[B, M·H + M]`` → logits ``[B, G]``.
-    """
+class _ProjectedFusion(nn.Module):
+    """Shared start of concat and sum: one ``Projection`` per input, ``[B, D_m] → [B, H]``."""
 
     def __init__(
         self,
@@ -47,7 +44,22 @@ class ConcatFusion(nn.Module):
     ):
         super().__init__()
         self.proj = nn.ModuleList(Projection(d, hidden_dim, dropout, input_dropout) for d in dims)
-        self.head = nn.Linear(hidden_dim * len(dims) + len(dims), n_out)
+        self.head = nn.Linear(self._head_in(hidden_dim, len(dims)), n_out)
+
+    @staticmethod
+    def _head_in(hidden_dim: int, n_inputs: int) -> int:
+        raise NotImplementedError
+
+
+class ConcatFusion(_ProjectedFusion):
+    """The study's concatenation: projections side by side (plus the presence mask) → linear head.
+
+    ``[B, D_m]`` ×M → ``[B, M·H + M]`` → logits ``[B, G]``.
+    """
+
+    @staticmethod
+    def _head_in(hidden_dim: int, n_inputs: int) -> int:
+        return hidden_dim * n_inputs + n_inputs
 
     def forward(self, xs, mask):
         hs = [_masked(p(x), mask[:, i]) for i, (p, x) in enumerate(zip(self.proj, xs, strict=True))]
@@ -55,24 +67,15 @@ class ConcatFusion(nn.Module):
         return self.head(torch.cat([*hs, mask.to(hs[0].dtype)], dim=-1)), None
 
 
-class SumFusion(nn.Module):
+class SumFusion(_ProjectedFusion):
     """The study's summation, as a mean over the present inputs: ``[B, H]`` → linear head.
 
     A mean rather than a raw sum keeps the scale the same whether 1 or M inputs are present.
     """
 
-    def __init__(
-        self,
-        dims: list[int],
-        n_out: int,
-        hidden_dim: int = 256,
-        dropout: float = 0.3,
-        input_dropout: float = 0.2,
-        **_,
-    ):
-        super().__init__()
-        self.proj = nn.ModuleList(Projection(d, hidden_dim, dropout, input_dropout) for d in dims)
-        self.head = nn.Linear(hidden_dim, n_out)
+    @staticmethod
+    def _head_in(hidden_dim: int, n_inputs: int) -> int:
+        return hidden_dim
 
     def forward(self, xs, mask):
         m = mask.to(xs[0].dtype)

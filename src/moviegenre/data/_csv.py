@@ -8,11 +8,11 @@ import io
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import DataError
-from ._common import has_bad_bytes, log, read_text, resolve_poster
+from ._common import has_bad_bytes, log, read_text, resolve_poster, unique_movies
 
 csv.field_size_limit(2**27)  # overview cells can be long; the default 128 KB is not enough for odd rows
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp")
@@ -107,3 +107,24 @@ class PosterFolder:
             if fname:
                 return resolve_poster(self.root, fname)
         return None, None
+
+
+def read_csv_movies(path: Path, posters: Path | None, required: set[str], make_movie: Callable):
+    """The Dataset of a CSV source: ``make_movie(row, folder, skipped, issues)`` builds one Movie or
+    returns None after counting why; later rows with a key already seen are counted, not kept."""
+    from ..records import Dataset
+
+    skipped, issues = Counter(), Counter()
+    folder = PosterFolder(posters)
+    rows = csv_rows(path, required, skipped)
+    movies = unique_movies((make_movie(row, folder, skipped, issues) for row in rows), skipped)
+    return Dataset(movies, str(path), folder.root, skipped, issues)
+
+
+def tmdb_id_of(row: dict, skipped: Counter) -> int | None:
+    """The row's TMDB ``id``; None (counted as "malformed id") for the date-in-id rows of the full file."""
+    raw_id = row["id"].strip()
+    if not raw_id.isdigit():
+        skipped["malformed id"] += 1
+        return None
+    return int(raw_id)

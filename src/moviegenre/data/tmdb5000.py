@@ -7,26 +7,20 @@ from collections import Counter
 from pathlib import Path
 
 from ..records import Dataset, Movie
-from ._common import clean_str, to_float, unique_movies, year_of
-from ._csv import PosterFolder, csv_rows, names_of, parse_list
+from ._common import clean_str, to_float, year_of
+from ._csv import PosterFolder, names_of, parse_list, read_csv_movies, tmdb_id_of
 
 REQUIRED = {"id", "title", "genres"}
 
 
 def read_tmdb5000(path: Path, posters: Path | None = None) -> Dataset:
-    skipped, issues = Counter(), Counter()
-    folder = PosterFolder(posters)
-    rows = csv_rows(path, REQUIRED, skipped)
-    movies = unique_movies((_movie(row, folder, skipped, issues) for row in rows), skipped)
-    return Dataset(movies, str(path), folder.root, skipped, issues)
+    return read_csv_movies(path, posters, REQUIRED, _movie)
 
 
 def _movie(row: dict, folder: PosterFolder, skipped: Counter, issues: Counter) -> Movie | None:
-    raw_id = row["id"].strip()
-    if not raw_id.isdigit():
-        skipped["malformed id"] += 1
+    tmdb = tmdb_id_of(row, skipped)
+    if tmdb is None:
         return None
-    tmdb = int(raw_id)
     parsed = {}
     for col in ("genres", "production_companies", "keywords", "production_countries"):
         if col not in row:
