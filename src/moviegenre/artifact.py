@@ -219,16 +219,7 @@ def load_classifier(cls, folder):
             enc.dim = int(want["dim"])  # pretrained encoders know their size only after loading a network
         clf.encoders_[name] = enc
     dims = [int(saved_encoders[n]["dim"]) for n in clf.views_]
-    clf.net_ = GenreNet(
-        dims,
-        len(genres),
-        config.fusion,
-        hidden_dim=config.hidden_dim,
-        head_hidden_dim=config.head_hidden_dim,
-        dropout=config.dropout,
-        input_dropout=config.input_dropout,
-        modality_dropout=config.modality_dropout,
-    )
+    clf.net_ = GenreNet.from_config(dims, len(genres), config)
     try:
         clf.net_.load_state_dict(tensors, strict=True)
     except RuntimeError as e:

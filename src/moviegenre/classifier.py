@@ -103,16 +103,7 @@ class GenreClassifier:
         self._check_present(present_train, "training")
 
         seed_everything(cfg.seed)  # the initial weights are part of what the seed fixes
-        self.net_ = GenreNet(
-            [f.shape[1] for f in feats_train],
-            len(self.genres_),
-            cfg.fusion,
-            hidden_dim=cfg.hidden_dim,
-            head_hidden_dim=cfg.head_hidden_dim,
-            dropout=cfg.dropout,
-            input_dropout=cfg.input_dropout,
-            modality_dropout=cfg.modality_dropout,
-        )
+        self.net_ = GenreNet.from_config([f.shape[1] for f in feats_train], len(self.genres_), cfg)
         self.history_ = train_net(
             self.net_,
             FeatureSet(feats_train, present_train, y_train),

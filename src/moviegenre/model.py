@@ -106,6 +106,20 @@ class GenreNet(nn.Module):
             input_dropout=input_dropout,
         )
 
+    @classmethod
+    def from_config(cls, dims: list[int], n_genres: int, config) -> GenreNet:
+        """The network a ``ClassifierConfig`` describes (used by ``fit`` and by loading a folder)."""
+        return cls(
+            dims,
+            n_genres,
+            config.fusion,
+            hidden_dim=config.hidden_dim,
+            head_hidden_dim=config.head_hidden_dim,
+            dropout=config.dropout,
+            input_dropout=config.input_dropout,
+            modality_dropout=config.modality_dropout,
+        )
+
     def fit_norms(self, feats: list[np.ndarray], present: np.ndarray) -> None:
         """Fit the input normalisation on training features ``[N, D_m]`` ×M, ``present [N, M]``."""
         for m, (norm, x) in enumerate(zip(self.norms, feats, strict=True)):

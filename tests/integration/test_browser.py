@@ -70,6 +70,18 @@ def launch(p):
     return p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
 
 
+def submit_movie(page, url, poster, *, title, overview, companies=None, timeout=15_000):
+    """Open the page, type a movie, upload ``poster``, submit, and wait for the genre bars."""
+    page.goto(url + "/", wait_until="domcontentloaded")
+    page.fill("#title", title)
+    page.fill("#overview", overview)
+    if companies:
+        page.fill("#companies", companies)
+    page.set_input_files("#poster", str(poster))
+    page.click("#submit")
+    page.wait_for_selector("#genre-bars .bar", timeout=timeout)
+
+
 def test_page_predicts_from_typed_movie_and_uploaded_poster(server_url, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     poster = make_poster(tmp_path / "poster.jpg", (20, 10, 10))
@@ -77,13 +89,14 @@ def test_page_predicts_from_typed_movie_and_uploaded_poster(server_url, tmp_path
         browser = launch(p)
         try:
             page = browser.new_page()
-            page.goto(server_url + "/", wait_until="domcontentloaded")
-            page.fill("#title", "The Ghost of Harrow Lane")
-            page.fill("#overview", "A funny family moves into a house where a ghost plays pranks.")
-            page.fill("#companies", "Nightlight Films; Tiny Lantern")
-            page.set_input_files("#poster", str(poster))
-            page.click("#submit")
-            page.wait_for_selector("#genre-bars .bar", timeout=15_000)
+            submit_movie(
+                page,
+                server_url,
+                poster,
+                title="The Ghost of Harrow Lane",
+                overview="A funny family moves into a house where a ghost plays pranks.",
+                companies="Nightlight Films; Tiny Lantern",
+            )
 
             bars = page.locator("#genre-bars .bar")
             assert bars.count() == len(GENRES)
@@ -116,12 +129,14 @@ def test_page_with_a_real_saved_model(real_server_url, tmp_path):
         browser = launch(p)
         try:
             page = browser.new_page()
-            page.goto(real_server_url + "/", wait_until="domcontentloaded")
-            page.fill("#title", "A Love Story")
-            page.fill("#overview", "love kiss wedding heart couple")
-            page.set_input_files("#poster", str(poster))
-            page.click("#submit")
-            page.wait_for_selector("#genre-bars .bar", timeout=30_000)
+            submit_movie(
+                page,
+                real_server_url,
+                poster,
+                title="A Love Story",
+                overview="love kiss wedding heart couple",
+                timeout=30_000,
+            )
             assert page.locator("#genre-bars .bar").count() == 5
             assert page.locator("#genre-bars .bar.predicted").count() >= 1
             assert page.locator("#weight-bars .bar").count() == 4

@@ -199,16 +199,3 @@ class FeatureCache:
         for p in shards:  # only after the merged shard is in place
             p.unlink(missing_ok=True)
         return True
-
-    def clean_temp(self) -> int:
-        """Remove temp files left by killed writers (older than a minute). Returns how many."""
-        n = 0
-        if self.dir.is_dir():
-            for p in self.dir.glob(".shard-*.tmp"):
-                try:
-                    if time.time() - p.stat().st_mtime > 60:
-                        p.unlink()
-                        n += 1
-                except FileNotFoundError:
-                    pass
-        return n
