@@ -58,7 +58,7 @@ def plain_posters(movies) -> tuple[float, float]:
     import torch
     from PIL import Image
 
-    from moviegenre.encoders.runtime import load_lite
+    from moviegenre.encoders.networks.torch_nets import load_lite
 
     net = load_lite("lite0", (224, 224))
     with torch.inference_mode():

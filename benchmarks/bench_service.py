@@ -87,8 +87,8 @@ def pct(ms: list[float]) -> dict:
 
 
 def bench_latency(model_dir: Path, posters: list[bytes], runs: int) -> dict:
-    from moviegenre.batching import uncached_predict
-    from moviegenre.classifier import GenreClassifier
+    from moviegenre.modeling.classifier import GenreClassifier
+    from moviegenre.serving.batching import uncached_predict
 
     clf = GenreClassifier.load(model_dir)
     predict = uncached_predict(clf.predict_details)  # what the service calls: no disk cache
@@ -199,7 +199,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
 
-    from moviegenre.cli.serve import set_threads
+    from moviegenre.cli.common import set_threads
     from moviegenre.pretrained import resolve_model_dir
 
     set_threads(args.threads)

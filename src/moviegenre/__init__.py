@@ -1,7 +1,13 @@
 """moviegenre: multi-label movie genre prediction from overview, title, companies, poster and metadata.
 
 Public API (imported lazily so that ``import moviegenre`` is instant and pulls no torch):
-``GenreClassifier``, ``ClassifierConfig``, ``Movie``, ``Dataset``, ``read_movies``.
+``GenreClassifier``, ``ClassifierConfig``, ``EncoderConfig``, ``Movie``, ``Dataset``, ``read_movies``,
+``make_split``, ``Split``, ``run_experiment``, ``evaluate_predictions`` and the errors.
+
+The package, in the order data flows through it: ``records`` (the ``Movie``) → ``data`` (readers,
+labels, splits) → ``encoders`` (features per input, the cache) → ``modeling`` (fusion, training,
+thresholds, ``GenreClassifier``, the model folder) → ``experiment`` / ``serving`` / ``download`` →
+``cli``. ``config`` (every default), ``errors``, ``files`` and ``metrics`` serve every layer.
 """
 
 from importlib import import_module
@@ -12,9 +18,17 @@ _LAZY = {
     "Movie": "moviegenre.records",
     "Dataset": "moviegenre.records",
     "read_movies": "moviegenre.data",
-    "GenreClassifier": "moviegenre.classifier",
+    "make_split": "moviegenre.data.split",
+    "Split": "moviegenre.data.split",
+    "GenreClassifier": "moviegenre.modeling.classifier",
     "ClassifierConfig": "moviegenre.config",
     "EncoderConfig": "moviegenre.config",
+    "run_experiment": "moviegenre.experiment.run",
+    "evaluate_predictions": "moviegenre.metrics",
+    "MovieGenreError": "moviegenre.errors",
+    "DataError": "moviegenre.errors",
+    "ModelError": "moviegenre.errors",
+    "ConfigError": "moviegenre.errors",
 }
 
 __all__ = [*_LAZY, "__version__"]

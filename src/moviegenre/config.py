@@ -1,18 +1,55 @@
-"""Typed configuration: the one home for defaults. Saved with every model as JSON.
+"""Typed configuration: the one home for every default. Saved with every model as JSON.
 
-Plain dataclasses; ``to_dict``/``from_dict`` round-trip through JSON. Unknown keys in a saved
-config are an error (a folder written by another version says so instead of half-loading).
+Plain dataclasses whose fields carry their type (choices as ``Literal``), their default, their
+bounds and their help text (``setting``). Each class validates itself when it is built
+(``__post_init__``) and raises ``ConfigError`` naming the bad field; ``from_dict`` refuses
+unknown keys, so a folder written by another version says so instead of half-loading. The CLI
+reads its option defaults and help texts from here (``DEFAULTS``, ``help_of``).
+
+Where files live (the feature cache, ONNX exports) is not configuration of a model: it comes from
+the user (``--cache-dir``, ``$MOVIEGENRE_CACHE``, the default), never from a saved model folder.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import asdict, dataclass, field, fields
+import types
+import typing
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
 
-from .errors import ModelError, MovieGenreError
+from .errors import ConfigError
 
-INPUTS = ("overview", "title", "companies", "poster", "metadata")
+__all__ = [
+    "INPUTS",
+    "ClassifierConfig",
+    "ConfigBase",
+    "ConfigError",
+    "EncoderConfig",
+    "FusionName",
+    "InputName",
+    "choices",
+    "default_cache_dir",
+    "help_of",
+    "setting",
+]
+
+InputName = Literal["overview", "title", "companies", "poster", "metadata"]
+FusionName = Literal["concat", "sum", "gated", "late"]
+TextModel = Literal["minilm", "tfidf"]
+CompaniesModel = Literal["multihot", "minilm"]
+PosterModel = Literal["lite0", "lite2"]
+Backend = Literal["auto", "torch", "onnx"]
+ThresholdObjective = Literal["micro", "per_genre"]
+
+INPUTS: tuple[str, ...] = get_args(InputName)
+
+
+def choices(literal) -> tuple[str, ...]:
+    """The allowed values of a ``Literal`` type, e.g. ``choices(FusionName)``."""
+    return get_args(literal)
 
 
 def default_cache_dir() -> Path:
@@ -23,49 +60,126 @@ def default_cache_dir() -> Path:
     return Path(base) / "moviegenre"
 
 
-class _JsonMixin:
+def setting(default, *, help: str = "", min: float | None = None, max: float | None = None):
+    """A config field: its default, help text and numeric bounds (checked by ``ConfigBase``)."""
+    meta = {"help": help, "min": min, "max": max}
+    if isinstance(default, list | dict):
+        value = default
+        return field(default_factory=lambda: type(value)(value), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def help_of(cls, name: str) -> str:
+    """The help text of field ``name`` of config class ``cls`` (for CLI options)."""
+    return next(f.metadata.get("help", "") for f in fields(cls) if f.name == name)
+
+
+def _check(value, hint, where: str):
+    """``value`` checked (and normalised: tuples → lists, ints → floats) against the type ``hint``."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(str, args))}")
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _check(value, inner, where)
+    if origin is list:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return [_check(v, args[0], f"{where}[{i}]") for i, v in enumerate(value)]
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected a whole number, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ConfigError(f"{where}: expected a finite number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected text, got {value!r}")
+        return value
+    if hint is Path:
+        if not isinstance(value, str | Path):
+            raise ConfigError(f"{where}: expected a path, got {value!r}")
+        return Path(value)
+    if isinstance(hint, type) and is_dataclass(hint):
+        if isinstance(value, dict):
+            return hint.from_dict(value)
+        if not isinstance(value, hint):
+            raise ConfigError(f"{where}: expected {hint.__name__} settings, got {value!r}")
+        return value
+    raise TypeError(f"{where}: config type {hint!r} is not supported")  # a bug in this file, not input
+
+
+class ConfigBase:
+    """Validation, JSON round trip and ``replace`` for the config dataclasses."""
+
+    def __post_init__(self) -> None:
+        hints = typing.get_type_hints(type(self))
+        name = type(self).__name__
+        for f in fields(self):
+            where = f"{name}.{f.name}"
+            value = _check(getattr(self, f.name), hints[f.name], where)
+            lo, hi = f.metadata.get("min"), f.metadata.get("max")
+            if lo is not None and value is not None and value < lo:
+                raise ConfigError(f"{where}: {value!r} is below the minimum {lo:g}")
+            if hi is not None and value is not None and value > hi:
+                raise ConfigError(f"{where}: {value!r} is above the maximum {hi:g}")
+            object.__setattr__(self, f.name, value)
+        self.validate()
+
+    def validate(self) -> None:
+        """Rules across fields; raise ``ConfigError``. Field types and bounds are already checked."""
+
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict):
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
+    def from_dict(cls, d: dict[str, Any]):
+        if not isinstance(d, dict):
+            raise ConfigError(f"{cls.__name__}: expected an object of settings, got {type(d).__name__}")
+        unknown = set(d) - {f.name for f in fields(cls)}
         if unknown:
-            raise ModelError(f"{cls.__name__}: unknown keys {sorted(unknown)} (written by another version?)")
+            raise ConfigError(
+                f"{cls.__name__}: unknown settings {sorted(unknown)} (written by another version?)"
+            )
         return cls(**d)
 
+    def replace(self, **changes):
+        """A validated copy with some fields changed; unknown names are a ``ConfigError``."""
+        return type(self).from_dict({**self.to_dict(), **changes})
 
-@dataclass
-class EncoderConfig(_JsonMixin):
+
+@dataclass(frozen=True)
+class EncoderConfig(ConfigBase):
     """How each input is turned into features (see ``moviegenre.encoders``)."""
 
-    text_model: str = "minilm"  # overview/title: "minilm" | "tfidf"
-    companies_model: str = "multihot"  # "multihot" | "minilm"
-    poster_model: str = "lite0"  # "lite0" | "lite2"
-    backend: str = "auto"  # "auto" (onnxruntime when installed) | "torch" | "onnx"
-    batch_size: int = 64
-    tfidf_max_features: int = 20000
-    companies_top_n: int = 500
-    cache_dir: str | None = None  # None: default_cache_dir()
+    text_model: TextModel = setting("minilm", help="Overview/title encoder.")
+    companies_model: CompaniesModel = setting("multihot", help="Companies encoder.")
+    poster_model: PosterModel = setting("lite0", help="Poster network (EfficientNet-Lite0 or Lite2).")
+    backend: Backend = setting("auto", help="Network runtime: auto = onnxruntime when installed.")
+    batch_size: int = setting(64, min=1, help="Movies per inference batch.")
+    tfidf_max_features: int = setting(20000, min=1, help="Largest TF-IDF vocabulary.")
+    tfidf_min_df: int = setting(2, min=1, help="A word must be in this many training texts.")
+    companies_top_n: int = setting(500, min=1, help="Companies with a slot of their own.")
     # poster network input height x width; 224x160 keeps the posters' ~2:3 shape near their native
     # 268x182 (no squashing, 29% less compute than 224x224). Part of the feature cache key.
-    poster_size: int = 224
-    poster_width: int = 160
-    decode_workers: int = 2  # threads reading/decoding/resizing posters ahead of inference
-    metadata_top_n: int = 30  # languages / countries one-hot encoded (most frequent in training)
-    tfidf_min_df: int = 2  # a word must be in this many training texts
-
-    def resolved_cache_dir(self) -> Path:
-        return Path(self.cache_dir) if self.cache_dir else default_cache_dir()
+    poster_size: int = setting(224, min=32, max=1024, help="Poster network input height.")
+    poster_width: int = setting(160, min=32, max=1024, help="Poster network input width.")
+    decode_workers: int = setting(2, min=1, max=64, help="Threads decoding posters ahead of the network.")
+    metadata_top_n: int = setting(30, min=0, help="Languages / countries one-hot encoded.")
 
 
-class ConfigError(MovieGenreError, ValueError):
-    """A configuration value that makes no sense (unknown input, fusion, ...)."""
-
-
-@dataclass
-class ClassifierConfig(_JsonMixin):
+@dataclass(frozen=True)
+class ClassifierConfig(ConfigBase):
     """Everything that defines a classifier; saved as ``config.json`` in the model folder.
 
     The defaults are the measured best on ``../shared/data/movies``: ``late`` fusion of
@@ -73,50 +187,49 @@ class ClassifierConfig(_JsonMixin):
     predictions, with per-genre thresholds tuned on validation.
     """
 
-    inputs: list[str] = field(default_factory=lambda: ["overview", "title", "companies", "poster"])
-    fusion: str = "late"  # "concat" | "sum" | "gated" | "late"
+    inputs: list[InputName] = setting(["overview", "title", "companies", "poster"], help="Inputs used.")
+    fusion: FusionName = setting("late", help="How the inputs are combined.")
     encoders: EncoderConfig = field(default_factory=EncoderConfig)
-    hidden_dim: int = 256  # width of the per-input projections (concat / sum / gated)
-    head_hidden_dim: int = (
-        0  # late fusion: 0 = linear (logistic-regression-like) heads, >0 = one hidden layer
+    hidden_dim: int = setting(256, min=1, help="Width of the per-input projections (concat/sum/gated).")
+    head_hidden_dim: int = setting(0, min=0, help="Late fusion: 0 = linear heads, >0 = one hidden layer.")
+    dropout: float = setting(0.3, min=0, max=0.95, help="Dropout inside the network.")
+    input_dropout: float = setting(0.2, min=0, max=0.95, help="Dropout on the raw features.")
+    modality_dropout: float = setting(
+        0.1, min=0, max=0.95, help="Chance, per movie and input, that a present input is hidden in training."
     )
-    dropout: float = 0.3
-    input_dropout: float = 0.2  # dropout on the raw features before any layer
-    modality_dropout: float = 0.1  # chance, per movie and input, that a present input is hidden in training
-    lr: float = 1e-3
-    weight_decay: float = 1e-2
-    batch_size: int = 64
-    max_epochs: int = 60
-    patience: int = 8
-    class_weighted: bool = False  # BCE with per-genre positive weights (capped), for rare genres
+    lr: float = setting(1e-3, min=0, help="AdamW learning rate.")
+    weight_decay: float = setting(1e-2, min=0, help="AdamW weight decay.")
+    batch_size: int = setting(64, min=1, help="Training minibatch.")
+    max_epochs: int = setting(60, min=1, help="Most training epochs (early stopping usually ends sooner).")
+    patience: int = setting(8, min=1, help="Epochs without a better validation score before stopping.")
+    class_weighted: bool = setting(
+        False, help="Class-weighted BCE (per-genre positive weights) for rare genres."
+    )
     # late fusion: an extra TF-IDF head ("<input>_tfidf") beside each listed text input's MiniLM head
     # (only when that input is used and encoded by MiniLM). Overview: +0.008 micro-F1, +0.02 mAP (3 splits).
-    tfidf_views: list[str] = field(default_factory=lambda: ["overview"])
-    head_l2_grid: list[float] = field(
-        default_factory=lambda: [0.1, 0.03, 0.01, 0.003, 0.001]
-    )  # late, linear heads
-    stack_folds: int = 5  # late fusion: folds for the out-of-fold predictions the stacker learns from
-    threshold_objective: str = "micro"  # "micro": thresholds maximise micro-F1; "per_genre": each genre's F1
-    min_genre_count: int = 0  # genres rarer than this in training are dropped
-    at_least_one: bool = True  # always predict at least the most probable genre
-    seed: int = 0
+    tfidf_views: list[Literal["overview", "title"]] = setting(
+        ["overview"], help="Late fusion: text inputs that also get a TF-IDF head."
+    )
+    head_l2_grid: list[float] = setting(
+        [0.1, 0.03, 0.01, 0.003, 0.001], help="Late fusion: L2 strengths tried per linear head."
+    )
+    stack_folds: int = setting(5, min=2, help="Late fusion: folds of the out-of-fold predictions.")
+    threshold_objective: ThresholdObjective = setting(
+        "micro", help="Thresholds maximise micro-F1, or each genre's own F1."
+    )
+    min_genre_count: int = setting(0, min=0, help="Genres rarer than this in training are dropped.")
+    at_least_one: bool = setting(True, help="Always predict at least the most probable genre.")
+    seed: int = setting(0, help="Seed of the split and of training.")
 
-    def __post_init__(self):
-        if isinstance(self.encoders, dict):
-            self.encoders = EncoderConfig.from_dict(self.encoders)
-        self.inputs = list(self.inputs)
-        bad = [i for i in self.inputs if i not in INPUTS]
-        if bad:
-            raise ConfigError(f"unknown inputs {bad}; choose from {list(INPUTS)}")
+    def validate(self) -> None:
         if not self.inputs:
-            raise ConfigError("at least one input is needed")
+            raise ConfigError("ClassifierConfig.inputs: at least one input is needed")
         if len(set(self.inputs)) != len(self.inputs):
-            raise ConfigError(f"inputs listed twice: {self.inputs}")
-        if self.fusion not in ("concat", "sum", "gated", "late"):
-            raise ConfigError(f"unknown fusion {self.fusion!r}; choose from concat, sum, gated, late")
-        self.tfidf_views = list(self.tfidf_views)
-        bad = [v for v in self.tfidf_views if v not in ("overview", "title")]
-        if bad:
-            raise ConfigError(f"tfidf_views {bad}: only overview and title have a TF-IDF view")
-        if self.threshold_objective not in ("micro", "per_genre"):
-            raise ConfigError(f"unknown threshold_objective {self.threshold_objective!r}")
+            raise ConfigError(f"ClassifierConfig.inputs: listed twice in {self.inputs}")
+        if not self.head_l2_grid or any(v <= 0 for v in self.head_l2_grid):
+            raise ConfigError(
+                f"ClassifierConfig.head_l2_grid: needs positive values, got {self.head_l2_grid}"
+            )
+
+
+DEFAULTS = ClassifierConfig()  # what the CLI shows as defaults; never mutated

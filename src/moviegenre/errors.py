@@ -11,3 +11,7 @@ class DataError(MovieGenreError):
 
 class ModelError(MovieGenreError):
     """A model folder that cannot be loaded, or a model used before it was fitted."""
+
+
+class ConfigError(MovieGenreError, ValueError):
+    """A setting that makes no sense (unknown input or fusion, a negative size, ...); names the field."""

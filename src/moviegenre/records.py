@@ -40,6 +40,7 @@ class Movie:
     writer: str | None = None
     cast: tuple[str, ...] | None = None
     keywords: tuple[str, ...] | None = None
+    tagline: str | None = None
 
     def with_(self, **changes) -> Movie:
         """A copy with some fields changed."""
@@ -50,7 +51,15 @@ class Movie:
         return self.poster_bytes is not None or self.poster is not None
 
 
-METADATA_FIELDS = ("year", "runtime", "language", "country", "director", "writer", "cast", "keywords")
+def split_names(text: str | None) -> tuple[str, ...] | None:
+    """``"A; B"`` → ``("A", "B")`` (companies, cast typed as one string); None stays None (unknown),
+    an empty or blank string is ``()`` (none listed)."""
+    if text is None:
+        return None
+    return tuple(s for s in (part.strip() for part in text.split(";")) if s)
+
+
+METADATA_FIELDS = ("year", "runtime", "language", "country", "director", "writer", "cast", "keywords", "tagline")
 
 
 @dataclass

@@ -20,7 +20,7 @@ class FakeClassifier:
         self.inputs_ = ["overview", "title", "companies", "poster"]
         self.calls: list[int] = []  # batch sizes seen, to check micro-batching
 
-    def predict_details(self, movies):
+    def predict_details(self, movies, cache=True):
         self.calls.append(len(movies))
         out = []
         for m in movies:
@@ -65,7 +65,8 @@ def tiny_model_dir():
             inputs=["overview", "title", "companies", "poster"],
             fusion="late",
             max_epochs=4,
-            encoders={"text_model": "tfidf", "cache_dir": str(root / "cache")},
+            encoders={"text_model": "tfidf"},
+            cache_dir=root / "cache",
         )
         clf.fit(movies[:36], movies[36:])
         _TINY["dir"] = clf.save(root / "model")

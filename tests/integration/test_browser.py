@@ -52,7 +52,7 @@ def serve(app):
 
 @pytest.fixture
 def server_url():
-    from moviegenre.service import create_app
+    from moviegenre.serving.app import create_app
 
     yield from serve(create_app(classifier=FakeClassifier()))
 
@@ -61,7 +61,7 @@ def server_url():
 def real_server_url():
     from serving_helpers import tiny_model_dir
 
-    from moviegenre.service import create_app
+    from moviegenre.serving.app import create_app
 
     yield from serve(create_app(tiny_model_dir()))
 

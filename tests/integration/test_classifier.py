@@ -181,8 +181,8 @@ def test_input_present_in_few_training_movies(movies):
 
 
 def test_tfidf_view_only_where_it_makes_sense():
-    from moviegenre.classifier import feature_views
     from moviegenre.config import ClassifierConfig
+    from moviegenre.modeling.views import feature_views
 
     four = ["overview", "title", "companies", "poster"]
     assert feature_views(ClassifierConfig(inputs=four)) == [*four, "overview_tfidf"]

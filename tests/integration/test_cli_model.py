@@ -161,7 +161,7 @@ def test_user_errors_are_one_line(env):
         text=True,
         env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin"},
     )
-    assert res.returncode == 2 and "unknown inputs" in res.stderr
+    assert res.returncode == 2 and "'plot' is not one of" in res.stderr
 
 
 @pytest.mark.slow

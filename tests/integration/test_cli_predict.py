@@ -16,7 +16,7 @@ from moviegenre.errors import MovieGenreError
 @pytest.fixture
 def run(monkeypatch):
     from moviegenre.cli import build_app
-    from moviegenre.cli import serve as serve_cli
+    from moviegenre.cli import predict as serve_cli
 
     fake = FakeClassifier()
     monkeypatch.setattr(serve_cli, "load_classifier", lambda model: fake)

@@ -274,7 +274,7 @@ def test_unreachable_server_stops_early(tmp_path):
 
 
 def test_bad_settings_are_one_line_errors(tmp_path):
-    from moviegenre.download import DownloadError
+    from moviegenre.errors import ConfigError
 
     for kw in (
         {"size": "w999"},
@@ -283,7 +283,7 @@ def test_bad_settings_are_one_line_errors(tmp_path):
         {"image_base_url": "http://a b/"},
         {"image_base_url": "https:///"},
     ):
-        with pytest.raises(DownloadError):
+        with pytest.raises(ConfigError, match=f"DownloadConfig.{next(iter(kw))}"):
             DownloadConfig(out_dir=tmp_path, **kw)
 
 

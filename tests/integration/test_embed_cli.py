@@ -89,7 +89,8 @@ def test_real_encoders_then_all_from_cache(tmp_path):
     first = _embed(*args)
     assert first["inputs"]["poster"]["present"] == 29
     assert first["inputs"]["poster"]["skipped"] == {"not an image": 1}
-    assert first["inputs"]["companies"]["encoder"] == "companies-minilm"
+    # embed's defaults are the config's: it caches exactly the features a default `train` reads
+    assert first["inputs"]["companies"]["encoder"] == "companies-multihot"
     second = _embed(*args)
     for name, v in second["inputs"].items():
         assert v["present"] == first["inputs"][name]["present"]

@@ -31,7 +31,7 @@ class Slow(Encoder):
         return f, np.ones(len(contents), bool), {}
 
 movies = [Movie(f"m{i}", title=f"movie number {i}") for i in range(int(sys.argv[2]))]
-enc = Slow(EncoderConfig(cache_dir=sys.argv[1], batch_size=2))  # 8 movies per shard
+enc = Slow(EncoderConfig(batch_size=2), cache_dir=sys.argv[1])  # 8 movies per shard
 computed = []
 orig = enc._compute
 enc._compute = lambda c, progress=False: (computed.extend(c), orig(c))[1]

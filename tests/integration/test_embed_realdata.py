@@ -29,8 +29,8 @@ def test_real_posters_and_overviews_onnx_matches_torch(real_movies, tmp_path):
     for inp, dim in (("poster", 1280), ("overview", 384), ("companies", 384)):
         out = {}
         for backend in ("torch", "onnx"):
-            cfg = EncoderConfig(backend=backend, cache_dir=str(tmp_path), companies_model="minilm")
-            enc = build_encoder(inp, cfg)
+            cfg = EncoderConfig(backend=backend, companies_model="minilm")
+            enc = build_encoder(inp, cfg, cache_dir=tmp_path)
             feats, present = enc.encode(real_movies, cache=False)
             assert feats.shape == (len(real_movies), dim)
             if inp != "companies":  # every real movie has an overview and a readable poster
@@ -42,9 +42,9 @@ def test_real_posters_and_overviews_onnx_matches_torch(real_movies, tmp_path):
 
 
 def test_real_features_cache_round_trip(real_movies, tmp_path):
-    enc = build_encoder("poster", EncoderConfig(cache_dir=str(tmp_path)))
+    enc = build_encoder("poster", EncoderConfig(), cache_dir=tmp_path)
     first, p1 = enc.encode(real_movies)
-    again, p2 = build_encoder("poster", EncoderConfig(cache_dir=str(tmp_path))).encode(real_movies)
+    again, p2 = build_encoder("poster", EncoderConfig(), cache_dir=tmp_path).encode(real_movies)
     np.testing.assert_array_equal(first, again)
     assert (p1 == p2).all() and (first[p1] > 0).any(
         axis=1

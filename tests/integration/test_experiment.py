@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from conftest import make_movies
 
-from moviegenre import experiment_rows
+from moviegenre.experiment import rows as experiment_rows
 from moviegenre.experiment import run_experiment
+from moviegenre.experiment.replica import ReplicaConfig
 from moviegenre.records import Dataset
-from moviegenre.replica import ReplicaConfig
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def small_plan(monkeypatch, tmp_path):
     return {
         "replica_config": ReplicaConfig(embed_dim=8, hidden=8, epochs=2, batch_size=16, poster_size=24),
         "classifier_overrides": {
-            "encoders": {"text_model": "tfidf", "cache_dir": str(tmp_path / "cache")},
+            "encoders": {"text_model": "tfidf"},
             "max_epochs": 3,
             "stack_folds": 2,
             "hidden_dim": 16,

@@ -18,7 +18,7 @@ pytest.importorskip("fastapi")
 def client():
     from fastapi.testclient import TestClient
 
-    from moviegenre.service import ServiceLimits, create_app
+    from moviegenre.serving.app import ServiceLimits, create_app
 
     app = create_app(classifier=FakeClassifier(), limits=ServiceLimits(max_batch=4, max_body_bytes=2 * 2**20))
     with TestClient(app) as c:
@@ -158,7 +158,7 @@ def test_concurrent_requests_are_batched():
 
     import httpx
 
-    from moviegenre.service import create_app
+    from moviegenre.serving.app import create_app
 
     fake = FakeClassifier()
     app = create_app(classifier=fake)
@@ -186,7 +186,7 @@ def test_slow_prediction_is_503_not_a_hang():
 
     from fastapi.testclient import TestClient
 
-    from moviegenre.service import ServiceLimits, create_app
+    from moviegenre.serving.app import ServiceLimits, create_app
 
     class Slow(FakeClassifier):
         def predict_details(self, movies):

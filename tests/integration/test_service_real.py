@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 def client():
     from fastapi.testclient import TestClient
 
-    from moviegenre.service import create_app
+    from moviegenre.serving.app import create_app
 
     with TestClient(create_app(tiny_model_dir())) as c:
         yield c
@@ -69,7 +69,7 @@ def test_concurrent_requests_match_one_at_a_time(tmp_path):
 
     import httpx
 
-    from moviegenre.service import create_app
+    from moviegenre.serving.app import create_app
 
     app = create_app(tiny_model_dir())
     posters = [

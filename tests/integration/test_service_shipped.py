@@ -47,7 +47,7 @@ def test_shipped_folder_holds_no_overview_or_long_title(shared_data):
 def test_service_defaults_to_the_shipped_model(tmp_path):
     from fastapi.testclient import TestClient
 
-    from moviegenre.service import create_app
+    from moviegenre.serving.app import create_app
 
     with TestClient(create_app()) as client:
         health = client.get("/health").json()

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from moviegenre.baselines import all_negative, most_frequent_k, prior, run_baseline
+from moviegenre.experiment.baselines import all_negative, most_frequent_k, prior, run_baseline
 from moviegenre.metrics import evaluate_predictions
 
 # prevalence: 0.75, 0.5, 0.25, 0.0; median labels per movie = 1.5 -> k = 1

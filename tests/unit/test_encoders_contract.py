@@ -14,7 +14,7 @@ import pytest
 
 from moviegenre.config import INPUTS, EncoderConfig
 from moviegenre.encoders import build_encoder
-from moviegenre.errors import ModelError
+from moviegenre.errors import ConfigError, ModelError
 from moviegenre.records import Movie
 
 
@@ -47,8 +47,9 @@ def fake_models(monkeypatch):
 
 
 @pytest.fixture
-def cfg(tmp_path):
-    return EncoderConfig(cache_dir=str(tmp_path / "cache"))
+def cfg(tmp_path, monkeypatch):
+    monkeypatch.setenv("MOVIEGENRE_CACHE", str(tmp_path / "cache"))
+    return EncoderConfig()
 
 
 CASES = [
@@ -151,9 +152,9 @@ def test_metadata_scaled_and_one_hot(cfg):
 
 
 def test_errors(cfg):
-    with pytest.raises(ModelError, match="unknown input"):
+    with pytest.raises(ConfigError, match="unknown input"):
         build_encoder("plot", cfg)
-    with pytest.raises(ModelError, match="text_model"):
+    with pytest.raises(ConfigError, match=r"EncoderConfig\.text_model: 'bert'"):
         build_encoder("overview", EncoderConfig(text_model="bert"))
     with pytest.raises(ModelError, match="before fit"):
         build_encoder("companies", cfg).encode([Movie("a", companies=("A",))])
@@ -176,7 +177,7 @@ def test_text_cache_reused_and_deduplicated(fake_models, cfg):
 def test_unwritable_cache_still_encodes(fake_models, tmp_path, caplog):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    enc = build_encoder("title", EncoderConfig(cache_dir=str(blocker / "cache")))
+    enc = build_encoder("title", EncoderConfig(), cache_dir=blocker / "cache")
     movies = [Movie("a", title="One"), Movie("b", title="Two")]
     feats, present = enc.encode(movies)
     assert present.all() and feats.any()
@@ -185,7 +186,7 @@ def test_unwritable_cache_still_encodes(fake_models, tmp_path, caplog):
 
 
 def test_onnx_failure_falls_back_to_torch_with_auto(monkeypatch, caplog):
-    from moviegenre.encoders import runtime
+    from moviegenre.encoders import networks as runtime
 
     monkeypatch.setattr(runtime, "_MODELS", {})
     monkeypatch.setattr(runtime, "resolve_backend", lambda b: "onnx" if b in ("auto", "onnx") else "torch")

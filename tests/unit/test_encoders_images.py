@@ -65,7 +65,7 @@ BAD = {
 @pytest.fixture
 def encoder(monkeypatch, tmp_path):
     monkeypatch.setattr("moviegenre.encoders.poster.image_model", lambda *a, **k: FakeImage())
-    return build_encoder("poster", EncoderConfig(cache_dir=str(tmp_path / "cache"), batch_size=3))
+    return build_encoder("poster", EncoderConfig(batch_size=3), cache_dir=tmp_path / "cache")
 
 
 @pytest.mark.parametrize("kind", sorted(GOOD))

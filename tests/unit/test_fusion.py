@@ -3,10 +3,23 @@
 import pytest
 import torch
 
-from moviegenre.fusion import FUSIONS
+from moviegenre.modeling.fusion import FUSIONS, build_fusion
 
 DIMS = [7, 5, 3]
 G = 4
+
+
+def make(name, hidden_dim=8, head_hidden_dim=0, dropout=0.3, input_dropout=0.2):
+    """The fusion ``name`` with the settings it uses (``build_fusion`` picks them per mode)."""
+    return build_fusion(
+        name,
+        DIMS,
+        G,
+        hidden_dim=hidden_dim,
+        head_hidden_dim=head_hidden_dim,
+        dropout=dropout,
+        input_dropout=input_dropout,
+    )
 
 
 def _inputs(b=6, seed=0):
@@ -17,7 +30,7 @@ def _inputs(b=6, seed=0):
 @pytest.mark.parametrize("name", sorted(FUSIONS))
 def test_every_parameter_gets_a_gradient(name):
     torch.manual_seed(0)
-    fusion = FUSIONS[name](DIMS, G, hidden_dim=8, head_hidden_dim=6, dropout=0.0, input_dropout=0.0)
+    fusion = make(name, hidden_dim=8, head_hidden_dim=6, dropout=0.0, input_dropout=0.0)
     fusion.train()
     xs = _inputs()
     mask = torch.ones(6, len(DIMS), dtype=torch.bool)
@@ -33,7 +46,7 @@ def test_every_parameter_gets_a_gradient(name):
 def test_each_input_reaches_the_output(name):
     """Catches the gated-unit bug where input 2 goes through input 1's layer."""
     torch.manual_seed(0)
-    fusion = FUSIONS[name](DIMS, G, hidden_dim=8, dropout=0.0, input_dropout=0.0).eval()
+    fusion = make(name, hidden_dim=8, dropout=0.0, input_dropout=0.0).eval()
     xs = _inputs()
     mask = torch.ones(6, len(DIMS), dtype=torch.bool)
     base, _ = fusion(xs, mask)
@@ -46,7 +59,7 @@ def test_each_input_reaches_the_output(name):
 @pytest.mark.parametrize("name", sorted(FUSIONS))
 def test_masked_input_has_no_effect(name):
     torch.manual_seed(0)
-    fusion = FUSIONS[name](DIMS, G, hidden_dim=8, dropout=0.0, input_dropout=0.0).eval()
+    fusion = make(name, hidden_dim=8, dropout=0.0, input_dropout=0.0).eval()
     xs = _inputs()
     mask = torch.ones(6, len(DIMS), dtype=torch.bool)
     mask[:, 1] = False
@@ -59,7 +72,7 @@ def test_masked_input_has_no_effect(name):
 
 @pytest.mark.parametrize("name", sorted(FUSIONS))
 def test_movie_with_no_input_still_gets_finite_logits(name):
-    fusion = FUSIONS[name](DIMS, G, hidden_dim=8).eval()
+    fusion = make(name, hidden_dim=8).eval()
     logits, weights = fusion([torch.zeros(2, d) for d in DIMS], torch.zeros(2, len(DIMS), dtype=torch.bool))
     assert torch.isfinite(logits).all()
     if weights is not None:
@@ -69,7 +82,7 @@ def test_movie_with_no_input_still_gets_finite_logits(name):
 @pytest.mark.parametrize("name", ["gated", "late"])
 def test_weights_are_per_movie_shares_of_present_inputs(name):
     torch.manual_seed(0)
-    fusion = FUSIONS[name](DIMS, G, hidden_dim=8).eval()
+    fusion = make(name, hidden_dim=8).eval()
     mask = torch.tensor([[1, 1, 1], [1, 0, 1], [0, 1, 0]], dtype=torch.bool)
     _, w = fusion(_inputs(3), mask)
     assert w.shape == (3, 3)
@@ -79,5 +92,5 @@ def test_weights_are_per_movie_shares_of_present_inputs(name):
 
 @pytest.mark.parametrize("name", ["concat", "sum"])
 def test_concat_and_sum_have_no_weights(name):
-    _, w = FUSIONS[name](DIMS, G, hidden_dim=8).eval()(_inputs(2), torch.ones(2, 3, dtype=torch.bool))
+    _, w = make(name, hidden_dim=8).eval()(_inputs(2), torch.ones(2, 3, dtype=torch.bool))
     assert w is None

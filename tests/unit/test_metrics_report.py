@@ -1,6 +1,6 @@
 """The experiment report's acceptance rules and table rendering, on hand-made rows."""
 
-from moviegenre.report import acceptance, to_csv, to_markdown
+from moviegenre.experiment.report import acceptance, to_csv, to_markdown
 
 
 def _row(kind, inputs, fusion, micro):

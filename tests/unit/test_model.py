@@ -5,8 +5,9 @@ import pytest
 import torch
 
 from moviegenre.config import ClassifierConfig
-from moviegenre.model import FeatureSet, GenreNet, InputNorm, predict_outputs
-from moviegenre.training import micro_f1_tuned, train
+from moviegenre.modeling.fit import fit_network as train
+from moviegenre.modeling.network import FeatureSet, GenreNet, InputNorm, predict_outputs
+from moviegenre.modeling.training import micro_f1_tuned
 
 
 def _data(n=300, seed=0, noise_dim=16):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from conftest import GENRES, make_movies
 
-from moviegenre.replica import (
+from moviegenre.experiment.replica import (
     ReplicaConfig,
     ReplicaInputs,
     _batch,
@@ -12,7 +12,7 @@ from moviegenre.replica import (
     predict_replica,
     train_replica,
 )
-from moviegenre.replica_data import WordTokenizer, poster_arrays
+from moviegenre.experiment.replica_inputs import WordTokenizer, poster_arrays
 
 INPUTS = ["overview", "title", "companies", "poster"]
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from moviegenre.thresholds import DEFAULT, apply_thresholds, tune_thresholds
+from moviegenre.modeling.thresholds import DEFAULT, apply_thresholds, tune_thresholds
 
 
 def test_per_genre_threshold_separates_a_separable_genre():

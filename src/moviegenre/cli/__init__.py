@@ -11,7 +11,7 @@ from ..errors import MovieGenreError
 
 
 def build_app() -> typer.Typer:
-    from . import data, embed, experiment, model, posters, serve
+    from . import data, embed, experiment, posters, predict, serve, train
 
     app = typer.Typer(
         name="moviegenre",
@@ -19,6 +19,8 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         add_completion=False,
+        # plain click help: no boxes, no "<bool>" on every flag, no cut-off defaults, reads well in a log
+        rich_markup_mode=None,
     )
 
     @app.callback()
@@ -32,7 +34,7 @@ def build_app() -> typer.Typer:
 
         print(__version__)
 
-    for module in (data, embed, model, experiment, serve, posters):
+    for module in (data, embed, train, experiment, predict, serve, posters):
         module.register(app)
     return app
 

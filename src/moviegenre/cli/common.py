@@ -3,10 +3,35 @@
 from __future__ import annotations
 
 import logging
+import os
+from typing import Annotated
 
+import typer
 from rich.console import Console
 
 console = Console(stderr=True)
+
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", "-m", help="Model folder (default: the shipped model).")
+]
+
+
+def load_classifier(model: str | None):
+    """``GenreClassifier.load`` of ``--model`` or the shipped model; errors are one line."""
+    from ..modeling.classifier import GenreClassifier
+    from ..pretrained import resolve_model_dir
+
+    return GenreClassifier.load(resolve_model_dir(model))
+
+
+def set_threads(threads: int) -> None:
+    """Threads inside each onnxruntime session and torch op (0: leave the libraries' default, all
+    cores). Must run before the model loads: sessions read it when they are built."""
+    if threads > 0:
+        import torch
+
+        os.environ["MOVIEGENRE_THREADS"] = str(threads)
+        torch.set_num_threads(threads)
 
 
 def setup_logging(verbose: bool = False) -> None:

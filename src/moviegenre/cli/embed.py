@@ -6,9 +6,20 @@ from pathlib import Path
 
 import typer
 
+from ..config import (
+    DEFAULTS,
+    INPUTS,
+    Backend,
+    CompaniesModel,
+    EncoderConfig,
+    PosterModel,
+    TextModel,
+    help_of,
+)
 from .common import console
 
-DEFAULT_INPUTS = "overview,title,companies,poster,metadata"
+ENC = DEFAULTS.encoders
+DEFAULT_INPUTS = ",".join(INPUTS)
 
 
 def register(app: typer.Typer) -> None:
@@ -23,11 +34,15 @@ def register(app: typer.Typer) -> None:
         cache_dir: Path = typer.Option(
             None, "--cache-dir", help="Feature cache folder [default: ~/.cache/moviegenre]."
         ),
-        text_model: str = typer.Option("minilm", help="overview/title: minilm | tfidf."),
-        companies_model: str = typer.Option("minilm", help="companies: minilm | multihot."),
-        poster_model: str = typer.Option("lite0", help="poster: lite0 | lite2."),
-        backend: str = typer.Option("auto", help="auto (onnxruntime when installed) | torch | onnx."),
-        batch_size: int = typer.Option(64, min=1, help="Movies per inference batch."),
+        text_model: TextModel = typer.Option(ENC.text_model, help=help_of(EncoderConfig, "text_model")),
+        companies_model: CompaniesModel = typer.Option(
+            ENC.companies_model, help=help_of(EncoderConfig, "companies_model")
+        ),
+        poster_model: PosterModel = typer.Option(
+            ENC.poster_model, help=help_of(EncoderConfig, "poster_model")
+        ),
+        backend: Backend = typer.Option(ENC.backend, help=help_of(EncoderConfig, "backend")),
+        batch_size: int = typer.Option(ENC.batch_size, min=1, help=help_of(EncoderConfig, "batch_size")),
         limit: int = typer.Option(0, min=0, help="Only the first N movies (0 = all)."),
         as_json: bool = typer.Option(False, "--json", help="Also print the figures as JSON on stdout."),
         verbose: bool = typer.Option(False, "--verbose", "-v"),
@@ -46,9 +61,9 @@ def register(app: typer.Typer) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from rich.table import Table
 
-        from ..config import INPUTS, EncoderConfig
+        from ..config import default_cache_dir
         from ..data import read_movies
-        from ..encoders import build_encoder, runtime
+        from ..encoders import build_encoder, networks
         from ..errors import MovieGenreError
         from .common import setup_logging
 
@@ -66,8 +81,8 @@ def register(app: typer.Typer) -> None:
             poster_model=poster_model,
             backend=backend,
             batch_size=batch_size,
-            cache_dir=str(cache_dir) if cache_dir else None,
         )
+        cache_dir = cache_dir or default_cache_dir()
         t0 = time.perf_counter()
         dataset = read_movies(data)
         movies = list(dataset)[:limit] if limit else list(dataset)
@@ -77,7 +92,7 @@ def register(app: typer.Typer) -> None:
         )
         from rich import box
 
-        table = Table(title=f"features (cache: {cfg.resolved_cache_dir()})", box=box.SIMPLE)
+        table = Table(title=f"features (cache: {cache_dir})", box=box.SIMPLE)
         for col in ("encoder", "dim", "present", "skipped", "load s", "encode s", "movies/s"):
             table.add_column(
                 col,
@@ -85,16 +100,16 @@ def register(app: typer.Typer) -> None:
                 overflow="fold",
                 no_wrap=col == "encoder",
             )
-        report = {"movies": len(movies), "cache_dir": str(cfg.resolved_cache_dir()), "inputs": {}}
+        report = {"movies": len(movies), "cache_dir": str(cache_dir), "inputs": {}}
         for name in wanted:
-            enc = build_encoder(name, cfg)
-            loaded = sum(runtime.LOAD_SECONDS.values())
+            enc = build_encoder(name, cfg, cache_dir=cache_dir)
+            loaded = sum(networks.LOAD_SECONDS.values())
             t = time.perf_counter()
             if not enc.pretrained:
                 enc.fit(movies)
             _, present = enc.encode(movies, progress=True, cache=True)
             # model loading (or the one-off ONNX export) is reported apart from the encoding rate
-            load = sum(runtime.LOAD_SECONDS.values()) - loaded
+            load = sum(networks.LOAD_SECONDS.values()) - loaded
             dt = time.perf_counter() - t - load
             report["inputs"][name] = {
                 "encoder": enc.name,

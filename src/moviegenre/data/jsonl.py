@@ -2,7 +2,7 @@
 
 Fields: imdb_id, tmdb_id, title, overview, genres (list), production_companies (list or null),
 poster (path relative to the file's folder); optional year, runtime, language, country, director,
-cast, keywords, key. Bad lines are skipped and counted by reason, never fatal.
+cast, keywords, tagline, key. Bad lines are skipped and counted by reason, never fatal.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def movie_from_obj(obj: dict, poster_root: Path | None, issues: Counter) -> Movi
         writer=clean_str(obj.get("writer")),
         cast=_names(obj.get("cast"), "cast"),
         keywords=_names(obj.get("keywords"), "keywords"),
+        tagline=clean_str(obj.get("tagline")),
     )
 
 

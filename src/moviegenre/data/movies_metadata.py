@@ -66,4 +66,5 @@ def _movie(row: dict, folder: PosterFolder, skipped: Counter, issues: Counter) -
         runtime=to_float(row.get("runtime")) or None,
         language=clean_str(row.get("original_language")),
         country=countries[0] if countries else None,
+        tagline=clean_str(row.get("tagline")),
     )

@@ -8,14 +8,13 @@ give byte-identical files on any machine. Later runs load it instead of re-split
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import DataError
+from ..files import write_text
 from ..records import Dataset
 from .labels import GenreVocabulary
 
@@ -50,18 +49,8 @@ class Split:
 
     def save(self, path: str | Path) -> Path:
         """Atomic write (temp file + rename) of the JSON form."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(self.to_dict(), sort_keys=True, indent=1, ensure_ascii=True) + "\n"
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_text(path, text)
 
     @classmethod
     def load(cls, path: str | Path) -> Split:

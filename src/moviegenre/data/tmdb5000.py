@@ -51,4 +51,5 @@ def _movie(row: dict, folder: PosterFolder, skipped: Counter, issues: Counter) -
         language=clean_str(row.get("original_language")),
         country=countries[0] if countries else None,
         keywords=parsed["keywords"],
+        tagline=clean_str(row.get("tagline")),
     )

@@ -9,11 +9,11 @@ area's ``read_movies`` (same skips, same poster matching by TMDB id).
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
 from ..errors import DataError
+from ..files import write_text
 
 
 def movie_to_obj(movie, root: Path) -> dict:
@@ -69,9 +69,7 @@ def export_jsonl(
         counts["with poster" if m.poster else "without poster"] += 1
         lines.append(json.dumps(movie_to_obj(m, root), ensure_ascii=False))
     root.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    os.replace(tmp, out)
+    write_text(out, "".join(line + "\n" for line in lines))
     return {
         "movies": len(lines),
         **counts,

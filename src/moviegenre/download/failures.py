@@ -8,18 +8,15 @@ so it always describes the latest run; a rerun retries exactly these movies.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from ..files import write_text
 from .redact import redact
 
 
 def write_failures(path: Path, failures: list[dict], secret: str | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     lines = (redact(json.dumps(rec, ensure_ascii=False), secret) for rec in sorted(failures, key=_order))
-    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, "".join(line + "\n" for line in lines))
 
 
 def read_failures(path: Path) -> list[dict]:

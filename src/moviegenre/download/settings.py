@@ -6,13 +6,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from ..errors import MovieGenreError
+from ..config import ConfigBase, setting
+from ..errors import ConfigError, MovieGenreError
 from .redact import redact
 
 DEFAULT_API_BASE = "https://api.themoviedb.org/3"
 DEFAULT_IMAGE_BASE = "https://image.tmdb.org/t/p"
-POSTER_SIZES = ("w92", "w154", "w185", "w342", "w500", "w780", "original")
+PosterSize = Literal["w92", "w154", "w185", "w342", "w500", "w780", "original"]
 
 
 class DownloadError(MovieGenreError):
@@ -20,37 +22,37 @@ class DownloadError(MovieGenreError):
 
 
 @dataclass
-class DownloadConfig:
+class DownloadConfig(ConfigBase):
     """Settings of one download run. ``api_key`` is kept out of ``repr`` so a logged config cannot leak it."""
 
     out_dir: Path
     api_key: str | None = field(default=None, repr=False)
-    size: str = "w185"
-    api_base_url: str = DEFAULT_API_BASE
-    image_base_url: str = DEFAULT_IMAGE_BASE
-    rate: float = 20.0  # requests per second, all requests of the run together
-    concurrency: int = 8
-    retries: int = 4  # attempts after the first, per request
-    timeout: float = 20.0  # seconds without progress (connect / read) before a request is retried
-    backoff_base: float = 0.5
-    backoff_max: float = 30.0
-    max_retry_after: float = 300.0  # a longer Retry-After is capped (the wait still grows by backoff)
-    max_bytes: int = 5 * 2**20  # a w185..w780 poster is 10-300 kB; anything near this is not a poster
-    verify_existing: bool = True  # decode files already present; False trusts any file by name
-    failures_path: Path | None = None  # None: <out_dir>/download-failures.jsonl
-    progress: bool = False
-    seed: int | None = None  # jitter seed (tests)
+    size: PosterSize = setting("w185", help="TMDB poster size.")
+    api_base_url: str = setting(DEFAULT_API_BASE, help="TMDB API base URL.")
+    image_base_url: str = setting(DEFAULT_IMAGE_BASE, help="TMDB image base URL.")
+    rate: float = setting(20.0, min=0.01, help="Requests per second, all requests of the run together.")
+    concurrency: int = setting(8, min=1, max=256, help="Requests in flight at once.")
+    retries: int = setting(4, min=0, help="Attempts after the first, per request.")
+    # seconds without progress (connect / read) before a request is retried
+    timeout: float = setting(20.0, min=0.01, help="Seconds without progress before a request is retried.")
+    backoff_base: float = setting(0.5, min=0, help="First retry wait in seconds (doubles each time).")
+    backoff_max: float = setting(30.0, min=0, help="Longest retry wait in seconds.")
+    # a longer Retry-After is capped (the wait still grows by backoff)
+    max_retry_after: float = setting(300.0, min=0, help="Longest Retry-After obeyed, in seconds.")
+    # a w185..w780 poster is 10-300 kB; anything near this is not a poster
+    max_bytes: int = setting(5 * 2**20, min=1, help="Largest poster file accepted, in bytes.")
+    # decode files already present; False trusts any file by name
+    verify_existing: bool = setting(True, help="Decode posters already on disk before trusting them.")
+    failures_path: Path | None = setting(None, help="Failure log (default: OUT/download-failures.jsonl).")
+    progress: bool = setting(False, help="Show a progress bar.")
+    seed: int | None = setting(None, help="Jitter seed (tests).")
 
-    def __post_init__(self):
-        self.out_dir = Path(self.out_dir)
+    def validate(self) -> None:
         self.api_key = self.api_key.strip() if self.api_key and self.api_key.strip() else None
-        if self.size not in POSTER_SIZES:
-            raise DownloadError(f"unknown poster size {self.size!r}; choose from {', '.join(POSTER_SIZES)}")
-        if not self.rate > 0 or self.concurrency < 1 or self.retries < 0 or not self.timeout > 0:
-            raise DownloadError("rate and timeout must be > 0, concurrency >= 1, retries >= 0")
-        for url in (self.api_base_url, self.image_base_url):
+        for name in ("api_base_url", "image_base_url"):
+            url = getattr(self, name)
             if not url.startswith(("http://", "https://")) or not _valid_url(url):
-                raise DownloadError(f"base URLs must be http:// or https:// URLs, got {redact(url)!r}")
+                raise ConfigError(f"DownloadConfig.{name}: not an http:// or https:// URL: {redact(url)!r}")
 
     @property
     def failures_file(self) -> Path:

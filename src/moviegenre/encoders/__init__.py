@@ -1,54 +1,55 @@
 """Encoders: one per input, one contract.
 
-``build_encoder(input_name, config) -> Encoder`` for overview | title | companies | poster | metadata.
+``build_encoder(input_name, config, cache_dir=...)`` for overview | title | companies | poster | metadata.
 ``encoder.encode(movies) -> (features float32 [N, D], present bool [N])``; see ``base.Encoder``.
 Which model an input uses comes from ``EncoderConfig`` (text_model, companies_model, poster_model).
-Nothing heavy is imported here: torch and the networks load on first ``encode``.
+Nothing heavy is imported here: torch and the networks load on first ``encode`` (``networks``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from ..config import INPUTS, EncoderConfig
-from ..errors import ModelError
+from ..errors import ConfigError
 from .base import Encoder
+from .companies import CompaniesMultiHot
+from .metadata import MetadataEncoder
+from .poster import PosterEncoder
+from .text import MiniLMEncoder
+from .tfidf import TfidfEncoder
 
-__all__ = ["Encoder", "build_encoder", "encoder_names"]
-
-
-def build_encoder(input_name: str, config: EncoderConfig | None = None) -> Encoder:
-    """A fresh encoder for ``input_name`` configured by ``config``."""
-    config = config or EncoderConfig()
-    if input_name in ("overview", "title"):
-        if config.text_model == "minilm":
-            from .text import MiniLMEncoder
-
-            return MiniLMEncoder(input_name, config)
-        if config.text_model == "tfidf":
-            from .tfidf import TfidfEncoder
-
-            return TfidfEncoder(input_name, config)
-        raise ModelError(f"unknown text_model {config.text_model!r}; choose minilm or tfidf")
-    if input_name == "companies":
-        if config.companies_model == "multihot":
-            from .companies import CompaniesMultiHot
-
-            return CompaniesMultiHot(config)
-        if config.companies_model == "minilm":
-            from .text import MiniLMEncoder
-
-            return MiniLMEncoder("companies", config)
-        raise ModelError(f"unknown companies_model {config.companies_model!r}; choose multihot or minilm")
-    if input_name == "poster":
-        from .poster import PosterEncoder
-
-        return PosterEncoder(config)
-    if input_name == "metadata":
-        from .metadata import MetadataEncoder
-
-        return MetadataEncoder(config)
-    raise ModelError(f"unknown input {input_name!r}; choose from {list(INPUTS)}")
+__all__ = ["BUILDERS", "Encoder", "build_encoder"]
 
 
-def encoder_names(config: EncoderConfig | None = None) -> dict[str, str]:
-    """input → encoder name under ``config`` (cheap: builds no network)."""
-    return {i: build_encoder(i, config).name for i in INPUTS}
+def _text(name: str, config: EncoderConfig, cache_dir) -> Encoder:
+    if config.text_model == "tfidf":
+        return TfidfEncoder(name, config)
+    return MiniLMEncoder(name, config, cache_dir)
+
+
+def _companies(name: str, config: EncoderConfig, cache_dir) -> Encoder:
+    if config.companies_model == "minilm":
+        return MiniLMEncoder(name, config, cache_dir)
+    return CompaniesMultiHot(config)
+
+
+# input name → the function that builds its encoder from the config (which model, which settings)
+BUILDERS: dict[str, Callable[[str, EncoderConfig, Path | None], Encoder]] = {
+    "overview": _text,
+    "title": _text,
+    "companies": _companies,
+    "poster": lambda name, config, cache_dir: PosterEncoder(config, cache_dir),
+    "metadata": lambda name, config, cache_dir: MetadataEncoder(config),
+}
+
+
+def build_encoder(
+    input_name: str, config: EncoderConfig | None = None, *, cache_dir: str | Path | None = None
+) -> Encoder:
+    """A fresh encoder for ``input_name`` configured by ``config``; pretrained encoders cache their
+    features under ``cache_dir`` (default: ``$MOVIEGENRE_CACHE`` or ``~/.cache/moviegenre``)."""
+    if input_name not in BUILDERS:
+        raise ConfigError(f"unknown input {input_name!r}; choose from {', '.join(INPUTS)}")
+    return BUILDERS[input_name](input_name, config or EncoderConfig(), cache_dir)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
-from ..config import EncoderConfig
+from ..config import EncoderConfig, default_cache_dir
 from ..errors import ModelError
 from ..records import Movie
 from .cache import FeatureCache, content_key
@@ -31,8 +32,10 @@ class Encoder:
     pretrained: bool = True  # pretrained encoders need no fit and use the disk cache
     dim: int = 0
 
-    def __init__(self, config: EncoderConfig | None = None):
+    def __init__(self, config: EncoderConfig | None = None, cache_dir: str | Path | None = None):
         self.config = config or EncoderConfig()
+        # where pretrained features (and ONNX exports) are cached: the user's choice, not the model's
+        self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.skipped: Counter = Counter()  # reason -> movies whose input was unusable (last encode)
         self._cache: FeatureCache | None = None
 
@@ -72,9 +75,7 @@ class Encoder:
     @property
     def cache(self) -> FeatureCache:
         if self._cache is None:
-            self._cache = FeatureCache.shared(
-                self.config.resolved_cache_dir(), f"{self.name}@{self.version}", dim=self.dim
-            )
+            self._cache = FeatureCache.shared(self.cache_dir, f"{self.name}@{self.version}", dim=self.dim)
         return self._cache
 
     def encode(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True):

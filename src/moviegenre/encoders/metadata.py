@@ -34,7 +34,7 @@ class MetadataEncoder(Encoder):
         self.state_: dict = {}
 
     def fit(self, movies):
-        top_n = getattr(self.config, "metadata_top_n", 30)
+        top_n = self.config.metadata_top_n
 
         def top(values):
             counts = Counter(v for v in values if v)

@@ -19,7 +19,7 @@ import numpy as np
 from ..data.images import ImageError, open_image, read_image_bytes
 from ..records import Movie
 from .base import Encoder
-from .runtime import image_model
+from .networks import image_model
 
 log = logging.getLogger(__name__)
 LITE_DIM = 1280
@@ -70,10 +70,10 @@ class PosterEncoder(Encoder):
     input_name = "poster"
     dim = LITE_DIM
 
-    def __init__(self, config=None):
-        super().__init__(config)
+    def __init__(self, config=None, cache_dir=None):
+        super().__init__(config, cache_dir)
         self.variant = self.config.poster_model
-        self.size = (int(self.config.poster_size), int(self.config.poster_width or self.config.poster_size))
+        self.size = (int(self.config.poster_size), int(self.config.poster_width))
         self.name = f"poster-{self.variant}"
         self.version = f"{self.size[0]}x{self.size[1]}.1"  # the input resolution changes the features
         self.converted: Counter = Counter()
@@ -97,7 +97,7 @@ class PosterEncoder(Encoder):
             return None
 
     def _compute(self, contents, progress=False):
-        model = image_model(self.variant, self.size, self.config.backend, self.config.resolved_cache_dir())
+        model = image_model(self.variant, self.size, self.config.backend, self.cache_dir)
         n, bs = len(contents), max(1, self.config.batch_size)
         feats = np.zeros((n, self.dim), dtype=np.float32)
         ok = np.zeros(n, dtype=bool)
@@ -108,7 +108,7 @@ class PosterEncoder(Encoder):
             from tqdm import tqdm
 
             bar = tqdm(total=n, desc=self.name, unit="poster", leave=False)
-        workers = max(1, int(getattr(self.config, "decode_workers", 2) or 2))
+        workers = self.config.decode_workers
         with ThreadPoolExecutor(workers, thread_name_prefix="poster-decode") as pool:
             pending = deque()
             for s in starts[: workers + 1]:  # prefetch: decoding runs ahead of inference

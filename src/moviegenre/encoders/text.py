@@ -10,7 +10,7 @@ import numpy as np
 
 from ..records import Movie
 from .base import Encoder
-from .runtime import text_model
+from .networks import text_model
 
 MINILM_DIM = 384
 
@@ -21,8 +21,8 @@ class MiniLMEncoder(Encoder):
     version = "minilm-l6-v2.1"
     dim = MINILM_DIM
 
-    def __init__(self, input_name: str, config=None):
-        super().__init__(config)
+    def __init__(self, input_name: str, config=None, cache_dir=None):
+        super().__init__(config, cache_dir)
         self.input_name = input_name
         self.name = f"{input_name}-minilm"
 
@@ -33,7 +33,7 @@ class MiniLMEncoder(Encoder):
         return text.strip() if isinstance(text, str) and text.strip() else None
 
     def _compute(self, contents, progress=False):
-        model = text_model(self.config.backend, self.config.resolved_cache_dir())
+        model = text_model(self.config.backend, self.cache_dir)
         # texts are deduplicated: the same title or company list is embedded once per batch
         uniq = list(dict.fromkeys(contents))
         emb = model.embed(uniq, batch_size=self.config.batch_size, progress=progress)

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .fusion import FUSIONS
+from .fusion import build_fusion
 
 
 @dataclass
@@ -93,11 +93,10 @@ class GenreNet(nn.Module):
         modality_dropout: float = 0.0,
     ):
         super().__init__()
-        if fusion not in FUSIONS:
-            raise ValueError(f"unknown fusion {fusion!r}; choose from {sorted(FUSIONS)}")
         self.dims, self.n_genres, self.modality_dropout = list(dims), n_genres, modality_dropout
         self.norms = nn.ModuleList(InputNorm(d) for d in dims)
-        self.fusion = FUSIONS[fusion](
+        self.fusion = build_fusion(
+            fusion,
             dims,
             n_genres,
             hidden_dim=hidden_dim,

@@ -1,4 +1,4 @@
-"""Locating the model shipped inside the package: ``src/moviegenre/pretrained/<name>/``.
+"""The models shipped inside the package (``src/moviegenre/pretrained/<name>/``) and finding them.
 
 The shipped folder holds only readable JSON and ``model.safetensors`` (≤ 10 MB); the pretrained
 encoders it names come from their own PyPI packages, so nothing is downloaded at run time.
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import ModelError
+from ..errors import ModelError
 
 DEFAULT_MODEL = "all-late"
-PRETRAINED_ROOT = Path(__file__).resolve().parent / "pretrained"
+PRETRAINED_ROOT = Path(__file__).resolve().parent
 
 
 def available() -> list[str]:

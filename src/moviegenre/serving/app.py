@@ -3,7 +3,7 @@
 Routes: ``GET /health``, ``GET /genres``, ``POST /predict`` (JSON with an optional base64 poster,
 or a multipart form with a poster upload), ``POST /predict/batch`` (bounded), ``GET /`` (the page
 in ``moviegenre/web``) and the OpenAPI docs at ``/docs``. What a request may contain and how bad
-input is refused (400/413/422, never 500) lives in ``moviegenre.service_io``; a prediction slower
+input is refused (400/413/422, never 500) lives in ``moviegenre.serving.parsing`` and ``schemas``; a prediction slower
 than the time limit is a 503. The model is loaded (and warmed up) once, when the app is created;
 predictions go through a ``MicroBatcher``.
 """
@@ -20,23 +20,13 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from . import __version__
+from .. import __version__
+from ..errors import MovieGenreError
+from ..pretrained import resolve_model_dir
+from ..records import Movie
 from .batching import MicroBatcher, uncached_predict
-from .errors import MovieGenreError
-from .records import Movie
-from .service_io import (
-    PREDICT_BODY,
-    BatchIn,
-    BatchOut,
-    BodyLimitMiddleware,
-    MovieIn,
-    Prediction,
-    ServiceLimits,
-    decode_poster,
-    install_error_handlers,
-    parse_json,
-    read_form,
-)
+from .parsing import BodyLimitMiddleware, decode_poster, install_error_handlers, parse_json, read_form
+from .schemas import PREDICT_BODY, BatchIn, BatchOut, MovieIn, Prediction, ServiceLimits
 
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent / "web"
@@ -58,8 +48,7 @@ def create_app(
     """
     limits = limits or ServiceLimits()
     if classifier is None:
-        from .classifier import GenreClassifier
-        from .pretrained import resolve_model_dir
+        from ..modeling.classifier import GenreClassifier  # torch: only when the app loads a model folder
 
         model_dir = resolve_model_dir(model_dir)
         classifier = GenreClassifier.load(model_dir)

@@ -15,6 +15,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..errors import ConfigError
+
 
 class Projection(nn.Sequential):
     """Dropout → Linear → GELU → Dropout: ``[B, D_m] → [B, H]``."""
@@ -40,7 +42,6 @@ class _ProjectedFusion(nn.Module):
         hidden_dim: int = 256,
         dropout: float = 0.3,
         input_dropout: float = 0.2,
-        **_,
     ):
         super().__init__()
         self.proj = nn.ModuleList(Projection(d, hidden_dim, dropout, input_dropout) for d in dims)
@@ -102,7 +103,6 @@ class GatedFusion(nn.Module):
         hidden_dim: int = 256,
         dropout: float = 0.3,
         input_dropout: float = 0.2,
-        **_,
     ):
         super().__init__()
         self.drop_in = nn.Dropout(input_dropout)
@@ -148,7 +148,6 @@ class LateFusion(nn.Module):
         head_hidden_dim: int = 0,
         dropout: float = 0.3,
         input_dropout: float = 0.2,
-        **_,
     ):
         super().__init__()
         self.heads = nn.ModuleList(
@@ -188,9 +187,32 @@ class LateFusion(nn.Module):
         return self.combine(self.head_logits(xs), mask)
 
 
+# The one registry of fusion modes; ``config.FusionName`` lists the same names for validation
+# (a unit test keeps the two equal). Everything else derives the names from one of them.
 FUSIONS: dict[str, type[nn.Module]] = {
     "concat": ConcatFusion,
     "sum": SumFusion,
     "gated": GatedFusion,
     "late": LateFusion,
 }
+
+
+def build_fusion(
+    name: str,
+    dims: list[int],
+    n_out: int,
+    *,
+    hidden_dim: int,
+    head_hidden_dim: int,
+    dropout: float,
+    input_dropout: float,
+) -> nn.Module:
+    """The fusion ``name`` over inputs of widths ``dims`` with ``n_out`` outputs; each mode gets the
+    settings it uses (late fusion has no shared hidden width, the others no per-head one)."""
+    if name not in FUSIONS:
+        raise ConfigError(f"unknown fusion {name!r}; choose from {', '.join(FUSIONS)}")
+    if name == "late":
+        return LateFusion(
+            dims, n_out, head_hidden_dim=head_hidden_dim, dropout=dropout, input_dropout=input_dropout
+        )
+    return FUSIONS[name](dims, n_out, hidden_dim=hidden_dim, dropout=dropout, input_dropout=input_dropout)

@@ -1,11 +1,11 @@
-"""The rows of the experiment table and how each is run (``moviegenre.experiment`` orchestrates).
+"""The rows of the experiment table and how each is run (``moviegenre.experiment.run`` orchestrates).
 
 Rows (``plan_rows``):
 
 - ``ours``: the seven study input sets x {concat, sum, gated, late} with ``GenreClassifier``, plus
   single-input rows for title, companies and metadata (default fusion), plus every input the data
   has x the four fusions when that is not already a study set (e.g. title+companies+metadata);
-- ``replica``: the study's own model (``moviegenre.replica``) on the seven sets x {concat, sum};
+- ``replica``: the study's own model (``moviegenre.experiment.replica``) on the seven sets x {concat, sum};
 - ``baseline``: all-negative, per-genre prior, most-frequent-k.
 
 Every row is trained on the same train part, tuned on the same val part and scored on the same
@@ -16,15 +16,20 @@ test part; ``Runner.run`` returns the row's result dict and writes its test prob
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .errors import MovieGenreError
-from .records import METADATA_FIELDS, Dataset, Movie
+from ..config import FusionName, choices, default_cache_dir
+from ..data.labels import GenreVocabulary
+from ..errors import MovieGenreError
+from ..files import atomic_path
+from ..metrics import evaluate_predictions
+from ..modeling.thresholds import apply_thresholds
+from ..records import METADATA_FIELDS, Dataset, Movie
+from .baselines import run_baseline
 
 log = logging.getLogger("moviegenre.experiment")
 
@@ -37,7 +42,7 @@ STUDY_SETS = [
     ("overview", "title", "poster"),
     ("overview", "title", "companies", "poster"),
 ]
-FUSIONS = ("concat", "sum", "gated", "late")
+FUSIONS = choices(FusionName)
 SINGLE_INPUTS = [("title",), ("companies",), ("metadata",)]
 REPLICA_FUSIONS = ("concat", "sum")
 BASELINE_NAMES = ("all_negative", "prior", "most_frequent_k")
@@ -100,13 +105,11 @@ def plan_rows(train: Dataset, default_fusion: str) -> tuple[list[Row], list[dict
 
 
 def _save_predictions(path: Path, proba: np.ndarray, pred: np.ndarray, weights=None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
     arrays = {"proba": proba.astype(np.float32), "pred": pred.astype(np.uint8)}
     if weights is not None:
         arrays["weights"] = np.asarray(weights, np.float32)
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez_compressed(tmp, **arrays)
 
 
 class Runner:
@@ -123,9 +126,9 @@ class Runner:
         replica_config=None,
         classifier_overrides: dict | None = None,
         progress: bool = False,
+        cache_dir: str | Path | None = None,
     ):
-        from .data.labels import GenreVocabulary
-
+        self.cache_dir = cache_dir
         self.dataset, (self.train, self.val, self.test) = dataset, parts
         self.out, self.bootstrap, self.seed, self.progress = out, bootstrap, seed, progress
         self.replica_config = replica_config
@@ -160,9 +163,15 @@ class Runner:
         return result
 
     def _run_ours(self, row: Row):
-        from .classifier import GenreClassifier
+        from ..modeling.classifier import GenreClassifier  # torch: loaded when an "ours" row runs
 
-        clf = GenreClassifier(inputs=list(row.inputs), fusion=row.fusion, seed=self.seed, **self.overrides)
+        clf = GenreClassifier(
+            inputs=list(row.inputs),
+            fusion=row.fusion,
+            seed=self.seed,
+            cache_dir=self.cache_dir,
+            **self.overrides,
+        )
         clf.fit(self.train, self.val, progress=self.progress)
         if clf.genres_ != self.genres:
             raise MovieGenreError(f"classifier genres differ from the experiment's: {clf.genres_}")
@@ -183,21 +192,18 @@ class Runner:
 
     def _run_replica(self, row: Row):
         from .replica import REPLICA_INPUTS, ReplicaConfig, ReplicaInputs, predict_replica, train_replica
-        from .thresholds import apply_thresholds
 
         cfg = self.replica_config or ReplicaConfig(seed=self.seed)
         movies = [*self.train, *self.val, *self.test]
         n_tr, n_va = len(self.train), len(self.val)
         if self._replica_data is None:
             # tokenize and decode posters once for all fourteen rows
-            from .config import default_cache_dir
-
             self._replica_data = ReplicaInputs.build(
                 movies,
                 np.arange(n_tr),
                 REPLICA_INPUTS,
                 cfg,
-                cache_dir=default_cache_dir(),
+                cache_dir=self.cache_dir or default_cache_dir(),
                 progress=self.progress,
             )
         y = np.concatenate([self.y["train"], self.y["val"], self.y["test"]])
@@ -216,13 +222,9 @@ class Runner:
         return proba, apply_thresholds(proba, thresholds, True), None, {"val_micro_f1": info["val_micro_f1"]}
 
     def _run_baseline(self, row: Row):
-        from .baselines import run_baseline
-
         proba, pred = run_baseline(row.fusion, self.y["train"], len(self.test))
         return proba, pred, None, {}
 
 
 def _evaluate(y, proba, pred, genres, bootstrap, seed) -> dict:
-    from .metrics import evaluate_predictions
-
     return evaluate_predictions(y, proba, pred, genres, bootstrap=bootstrap, seed=seed)

@@ -17,9 +17,10 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .config import ClassifierConfig
-from .model import FeatureSet, GenreNet, predict_logits
-from .training import _batches, _sigmoid, micro_f1_tuned, pos_weight, seed_everything
+from ..config import ClassifierConfig
+from .network import FeatureSet, GenreNet, predict_logits
+from .thresholds import sigmoid
+from .training import micro_f1_tuned, minibatches, pos_weight, seed_everything
 
 # Weight of the stacker's copy of the training rows with inputs hidden. Measured on the shared
 # movies (3 splits): 0 leaves a poster-less movie badly mis-calibrated (micro-F1 0.49 instead of
@@ -55,7 +56,7 @@ def _fit_heads(
     vxs, vmask, _ = val.tensors()
     for _ in tqdm(range(cfg.max_epochs), desc=desc, disable=not progress, leave=False):
         heads.train()
-        for idx in _batches(len(train), cfg.batch_size, gen):
+        for idx in minibatches(len(train), cfg.batch_size, gen):
             xs, mask, y = train.tensors(idx)
             z = net.fusion.head_logits(net.normalise(xs, mask))  # [B, M, G]
             m = mask.to(z.dtype)
@@ -68,7 +69,7 @@ def _fit_heads(
             opt.step()
         heads.eval()
         with torch.no_grad():
-            vz = _sigmoid(net.fusion.head_logits(net.normalise(vxs, vmask)).numpy())
+            vz = sigmoid(net.fusion.head_logits(net.normalise(vxs, vmask)).numpy())
         for k in range(n_heads):
             rows = val.present[:, k]
             score = micro_f1_tuned(val.y[rows], vz[rows, k]) if rows.any() else 0.0
@@ -312,12 +313,12 @@ def train_late(
     else:
         # one input: nothing to stack; the combiner stays the identity (w = 1, c = 0, b = 0)
         net.fusion.heads.load_state_dict(full_heads)
-    score = micro_f1_tuned(val.y, _sigmoid(predict_logits(net, val)))
+    score = micro_f1_tuned(val.y, sigmoid(predict_logits(net, val)))
     out = {"val_micro_f1": score, "head_val_score": head_scores}
     if linear:
         out["head_l2"] = lams
     if oof is not None:
         # stacked predictions for training movies from heads that never saw them: more movies
         # to tune the decision thresholds on than validation alone (steadier thresholds)
-        out["oof_proba"] = _sigmoid(oof)
+        out["oof_proba"] = sigmoid(oof)
     return out

@@ -11,43 +11,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 
-from .config import ClassifierConfig
-from .errors import DataError, ModelError
-from .records import Movie
+from ..config import ClassifierConfig
+from ..data.labels import GenreVocabulary
+from ..errors import ConfigError, DataError, ModelError
+from ..metrics import evaluate_predictions
+from ..records import Movie
+from . import folder
+from .fit import fit_network
+from .network import FeatureSet, GenreNet, predict_outputs
+from .thresholds import apply_thresholds, sigmoid, tune_thresholds
+from .training import seed_everything
+from .views import TFIDF_SUFFIX, build_view_encoder, feature_views, input_of
 
 log = logging.getLogger(__name__)
-
-
-TFIDF_SUFFIX = "_tfidf"
-
-
-def feature_views(config: ClassifierConfig) -> list[str]:
-    """What the network sees, one entry per feature set (one late head each): the inputs, then
-    ``"<input>_tfidf"`` for each ``tfidf_views`` input that is used, encoded by MiniLM, in late fusion
-    (a second, bag-of-words view of the same text; pointless when the text is already TF-IDF)."""
-    views = list(config.inputs)
-    if config.fusion == "late" and config.encoders.text_model != "tfidf":
-        views += [f"{i}{TFIDF_SUFFIX}" for i in config.tfidf_views if i in config.inputs]
-    return views
-
-
-def build_view_encoder(view: str, config: ClassifierConfig):
-    """The encoder of one feature view (an input name, or ``"<input>_tfidf"``)."""
-    from .encoders import build_encoder
-
-    if view.endswith(TFIDF_SUFFIX):
-        from .encoders.tfidf import TfidfEncoder
-
-        return TfidfEncoder(view.removesuffix(TFIDF_SUFFIX), config.encoders)
-    return build_encoder(view, config.encoders)
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return (1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))).astype(np.float32)
 
 
 class GenreClassifier:
@@ -57,29 +39,24 @@ class GenreClassifier:
     ``GenreClassifier(inputs=["overview"], fusion="gated")``.
     """
 
-    def __init__(self, config: ClassifierConfig | None = None, **overrides):
-        from dataclasses import fields
-
-        from .config import ConfigError
-
+    def __init__(
+        self, config: ClassifierConfig | None = None, *, cache_dir: str | Path | None = None, **overrides
+    ):
         config = config or ClassifierConfig()
         if overrides:
             unknown = sorted(set(overrides) - {f.name for f in fields(ClassifierConfig)})
             if unknown:
                 raise ConfigError(f"unknown classifier settings {unknown}")
-            config = ClassifierConfig.from_dict({**config.to_dict(), **overrides})
+            config = config.replace(**overrides)
         self.config = config
+        # where pretrained features are cached: the user's choice (None: $MOVIEGENRE_CACHE or
+        # ~/.cache/moviegenre), never part of the config a model folder carries
+        self.cache_dir = cache_dir
 
     # -- fitting ---------------------------------------------------------------------------------------
     def fit(self, train: Sequence[Movie], val: Sequence[Movie], *, progress: bool = False) -> GenreClassifier:
         """Fit encoders (fitted ones on ``train`` only), the network on ``train``; early stopping and
         per-genre thresholds on ``val``."""
-        from .data.labels import GenreVocabulary
-        from .model import FeatureSet, GenreNet
-        from .thresholds import tune_thresholds
-        from .training import seed_everything
-        from .training import train as train_net
-
         cfg = self.config
         train, val = list(train), list(val)
         if not train:
@@ -94,7 +71,7 @@ class GenreClassifier:
         self.views_ = feature_views(cfg)
         self.encoders_ = {}
         for name in self.views_:
-            enc = build_view_encoder(name, cfg)
+            enc = build_view_encoder(name, cfg, self.cache_dir)
             if all(enc.content(m) is None for m in train):  # cheap check before any encoding
                 raise DataError(f"no training movie has a {name}: drop it from the inputs")
             self.encoders_[name] = enc.fit(train)
@@ -104,12 +81,12 @@ class GenreClassifier:
 
         seed_everything(cfg.seed)  # the initial weights are part of what the seed fixes
         self.net_ = GenreNet.from_config([f.shape[1] for f in feats_train], len(self.genres_), cfg)
-        self.history_ = train_net(
+        self.history_ = fit_network(
             self.net_,
             FeatureSet(feats_train, present_train, y_train),
             FeatureSet(feats_val, present_val, y_val),
             cfg,
-            progress=progress,
+            progress,
         )
         proba_val = self._proba_from(FeatureSet(feats_val, present_val))[0]
         oof = self.history_.pop("oof_proba", None)
@@ -174,11 +151,9 @@ class GenreClassifier:
         present = np.stack(present, 1) if present else np.zeros((len(movies), 0), bool)
         return feats, present
 
-    def _proba_from(self, data):
-        from .model import predict_outputs
-
+    def _proba_from(self, data: FeatureSet):
         logits, weights = predict_outputs(self.net_, data)
-        return _sigmoid(logits), weights
+        return sigmoid(logits), weights
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "encoders_"):
@@ -192,8 +167,6 @@ class GenreClassifier:
         return self._predict(movies, progress=progress, cache=cache)[0]
 
     def _predict(self, movies, *, progress=False, cache=True):
-        from .model import FeatureSet
-
         movies = list(movies)
         if not movies:
             self._check_fitted()
@@ -204,8 +177,6 @@ class GenreClassifier:
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """0/1 decisions ``uint8 [N, G]`` from probabilities, with the tuned thresholds."""
-        from .thresholds import apply_thresholds
-
         return apply_thresholds(proba, self.thresholds_, self.config.at_least_one)
 
     def predict(self, movies: Sequence[Movie], **kw) -> list[tuple[str, ...]]:
@@ -240,7 +211,7 @@ class GenreClassifier:
         out = dict.fromkeys(self.inputs_, 0.0)
         for m, view in enumerate(self.views_):
             if present[m]:
-                out[view.removesuffix(TFIDF_SUFFIX)] += float(weights[m])
+                out[input_of(view)] += float(weights[m])
         return out
 
     # -- evaluation ------------------------------------------------------------------------------------
@@ -260,8 +231,6 @@ class GenreClassifier:
         return report
 
     def _report(self, y: np.ndarray, proba: np.ndarray, bootstrap: int = 0) -> dict:
-        from .metrics import evaluate_predictions
-
         report = evaluate_predictions(
             y, proba, self.decide(proba), self.genres_, bootstrap=bootstrap, seed=self.config.seed
         )
@@ -269,19 +238,15 @@ class GenreClassifier:
         return report
 
     # -- persistence -----------------------------------------------------------------------------------
-    def save(self, folder, *, extra_metrics: dict | None = None):
-        """Write the model folder (see ``moviegenre.artifact``); returns its path."""
-        from .artifact import save_classifier
-
+    def save(self, path, *, extra_metrics: dict | None = None):
+        """Write the model folder (see ``moviegenre.modeling.folder``); returns its path."""
         self._check_fitted()
-        return save_classifier(self, folder, extra_metrics=extra_metrics)
+        return folder.save_classifier(self, path, extra_metrics=extra_metrics)
 
     @classmethod
-    def load(cls, folder) -> GenreClassifier:
+    def load(cls, path, *, cache_dir: str | Path | None = None) -> GenreClassifier:
         """Rebuild a classifier from a folder written by ``save``; refuses other format versions."""
-        from .artifact import load_classifier
-
-        return load_classifier(cls, folder)
+        return folder.load_classifier(cls, path, cache_dir=cache_dir)
 
     def __repr__(self) -> str:
         fitted = f", {len(self.genres_)} genres" if hasattr(self, "genres_") else ", unfitted"

@@ -1,9 +1,9 @@
 """``run_experiment``: the study's ablation redone on one split, every row, resumable.
 
 One split (``DIR/split.json``: the data area's ``make_split``, seed 0; reused on rerun) and the
-rows of ``moviegenre.experiment_rows`` (ours x fusions, single inputs, the study replica, the
+rows of ``moviegenre.experiment.rows`` (ours x fusions, single inputs, the study replica, the
 baselines). Each finished row is written atomically to ``DIR/rows/<id>.json`` and skipped on
-rerun, so an interrupted run resumes where it stopped; ``moviegenre.report`` then writes
+rerun, so an interrupted run resumes where it stopped; ``moviegenre.experiment.report`` then writes
 ``results.md``/``.csv``/``.json`` and the plots from all rows.
 """
 
@@ -12,35 +12,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import time
 from pathlib import Path
 
-from .errors import MovieGenreError
-from .records import Dataset
+import numpy as np
+
+from ..config import DEFAULTS
+from ..data import read_movies
+from ..data.split import Split, make_split
+from ..errors import MovieGenreError
+from ..files import atomic_path, write_json
+from ..records import Dataset
+from .report import write_report
+from .rows import Row, Runner, plan_rows
 
 log = logging.getLogger("moviegenre.experiment")
 
 
-def write_json(path: Path, obj) -> None:
-    """Atomic JSON write: temp file in the same folder, then ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=1, sort_keys=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def load_or_make_split(dataset: Dataset, out: Path, seed: int = 0):
     """``out/split.json`` when it exists (checked against the data), else a new one, saved."""
-    from .data.split import Split, make_split
-
     path = out / "split.json"
     if path.exists():
         split = Split.load(path)
@@ -67,12 +57,8 @@ def _load_row(path: Path, sid: str) -> dict | None:
 
 
 def _save_labels(path: Path, y, genres) -> None:
-    import numpy as np
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-    np.savez_compressed(tmp, y=y, genres=np.array(genres))
-    os.replace(tmp, path)
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez_compressed(tmp, y=y, genres=np.array(genres))
 
 
 def run_experiment(
@@ -86,28 +72,23 @@ def run_experiment(
     classifier_overrides: dict | None = None,
     progress: bool = True,
     plots: bool = True,
+    cache_dir: str | Path | None = None,
 ) -> dict:
     """Run (or resume) every row on ``data`` and write the report into ``out``; returns the summary.
 
     ``kinds`` limits the row kinds; ``classifier_overrides`` are ``ClassifierConfig`` fields applied to
     every ``ours`` row (e.g. ``{"max_epochs": 5}`` for a quick look).
     """
-    from .config import ClassifierConfig
-    from .experiment_rows import Row, Runner, plan_rows
-    from .report import write_report
-
     t0 = time.perf_counter()
     if isinstance(data, Dataset):
         dataset = data
     else:
-        from .data import read_movies
-
         dataset = read_movies(data)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     split, parts = load_or_make_split(dataset, out, seed)
     sid = split_id(split)
-    default_fusion = (classifier_overrides or {}).get("fusion", ClassifierConfig().fusion)
+    default_fusion = (classifier_overrides or {}).get("fusion", DEFAULTS.fusion)
     planned, skipped = plan_rows(parts[0], default_fusion)
     planned = [r for r in planned if r.kind in kinds]
     runner = Runner(
@@ -119,6 +100,7 @@ def run_experiment(
         replica_config=replica_config,
         classifier_overrides=classifier_overrides,
         progress=progress,
+        cache_dir=cache_dir,
     )
     _save_labels(out / "predictions" / "labels.npz", runner.y["test"], runner.genres)
     results, resumed = [], 0

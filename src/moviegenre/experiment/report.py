@@ -1,32 +1,22 @@
 """The experiment's report: ``results.md`` (shaped like the study's table, standard metrics beside the
 study's two), ``results.csv`` (one line per row), ``results.json`` (everything, per-genre included),
-the acceptance checks, and the plots (``moviegenre.report_plots``).
+the acceptance checks, and the plots (``moviegenre.experiment.plots``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
+import json
 from pathlib import Path
 
-from .metrics import HEADLINE_METRICS as COLUMNS
+from ..files import write_text
+from ..metrics import HEADLINE_METRICS as COLUMNS
+from .rows import FUSIONS, STUDY_SETS
 
 STUDY_REPORTED = (
     "overview+poster, concat: accuracy 0.8645, AUC 0.6914 (the study's best, its own data and split)"
 )
-
-
-def _write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _f(x, nd=3) -> str:
@@ -113,12 +103,10 @@ def _ci(m, key) -> str:
 
 
 def to_markdown(summary: dict, checks: dict) -> str:
-    from .experiment_rows import STUDY_SETS
-
     rows, sizes = summary["rows"], summary["split"]["sizes"]
     order = {s: i for i, s in enumerate(STUDY_SETS)}
     kind_order = {"ours": 0, "replica": 1, "baseline": 2}
-    fusion_order = {f: i for i, f in enumerate(("concat", "sum", "gated", "late"))}
+    fusion_order = {f: i for i, f in enumerate(FUSIONS)}
     rows = sorted(
         rows,
         key=lambda r: (
@@ -221,16 +209,14 @@ def to_markdown(summary: dict, checks: dict) -> str:
 
 def write_report(summary: dict, out: str | Path, plots: bool = True) -> dict:
     """Write results.json / .csv / .md (+ plots) into ``out``; returns the acceptance checks."""
-    import json
-
     out = Path(out)
     checks = acceptance(summary["rows"], summary["default_fusion"])
     summary["acceptance"] = checks
-    _write_text(out / "results.json", json.dumps(summary, indent=1) + "\n")
-    _write_text(out / "results.csv", to_csv(summary["rows"]))
-    _write_text(out / "results.md", to_markdown(summary, checks))
+    write_text(out / "results.json", json.dumps(summary, indent=1) + "\n")
+    write_text(out / "results.csv", to_csv(summary["rows"]))
+    write_text(out / "results.md", to_markdown(summary, checks))
     if plots and summary["rows"]:
-        from .report_plots import write_plots
+        from .plots import write_plots  # matplotlib: loaded only when plots are asked for
 
         write_plots(summary, out)
     return checks

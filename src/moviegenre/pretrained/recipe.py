@@ -16,7 +16,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from .metrics import HEADLINE_METRICS as HEADLINE
+from ..data import read_movies
+from ..metrics import HEADLINE_METRICS as HEADLINE
+from ..modeling.classifier import GenreClassifier
 
 MAX_WEIGHTS_BYTES = 10 * 2**20
 
@@ -81,9 +83,6 @@ def print_card(folder: Path) -> None:
 
 def install(trained: Path, data: str, out: Path) -> None:
     """Check the folder ``moviegenre train`` wrote at ``trained`` and move it to ``out`` atomically."""
-    from .classifier import GenreClassifier
-    from .data import read_movies
-
     check_folder(trained, read_movies(data))
     GenreClassifier.load(trained)  # the folder must load before it replaces the shipped one
     old = out.with_name(f".{out.name}.old")
@@ -99,7 +98,7 @@ def install(trained: Path, data: str, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="moviegenre.pretrained_recipe", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="moviegenre.pretrained.recipe", description=__doc__.split("\n\n")[0])
     ap.add_argument("--card", type=Path, help="only print the held-out card of this model folder")
     ap.add_argument(
         "--install", type=Path, help="a folder written by `moviegenre train` to check and install"

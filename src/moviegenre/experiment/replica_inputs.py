@@ -17,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .records import Movie
+from ..data.images import ImageError, open_image
+from ..files import atomic_path
+from ..records import Movie
 
 log = logging.getLogger("moviegenre.replica")
 TEXT_INPUTS = ("overview", "title", "companies")
@@ -87,9 +89,8 @@ def _poster_key(movies: list[Movie], size: int) -> str:
 
 
 def _atomic_save(path: Path, arr: np.ndarray) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npy")
-    np.save(tmp, arr)
-    os.replace(tmp, path)
+    with atomic_path(path, suffix=".npy") as tmp:
+        np.save(tmp, arr)
 
 
 def poster_arrays(
@@ -100,8 +101,6 @@ def poster_arrays(
     Unreadable posters are counted, logged once, and treated as absent (zeros), never a crash.
     """
     from PIL import Image
-
-    from .data.images import ImageError, open_image
 
     movies = list(movies)
     cache = None

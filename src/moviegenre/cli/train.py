@@ -1,6 +1,7 @@
 """``moviegenre train`` and ``moviegenre evaluate``: fit a GenreClassifier on a fixed split, measure it.
 
-Heavy imports (torch, encoders) happen inside the commands so ``moviegenre --help`` stays fast.
+Option defaults and help texts come from ``moviegenre.config``. Heavy imports (torch, encoders)
+happen inside the commands so ``moviegenre --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -10,6 +11,14 @@ from pathlib import Path
 
 import typer
 
+from ..config import DEFAULTS, INPUTS, ClassifierConfig, EncoderConfig, FusionName, TextModel, help_of
+from ..data import read_movies
+from ..data.split import PARTS, Split, make_split
+from ..encoders import build_encoder
+from ..errors import DataError
+from ..files import jsonable
+from ..metrics import HEADLINE_METRICS
+from ..records import Dataset
 from .common import console
 
 DataOpt = typer.Option(
@@ -26,7 +35,6 @@ JsonOpt = typer.Option(False, "--json", help="Print one JSON object (the metrics
 
 
 def _read(data: str, fmt: str | None, posters: Path | None):
-    from ..data import read_movies
 
     ds = read_movies(data, fmt, posters)
     if ds.skipped:
@@ -35,8 +43,6 @@ def _read(data: str, fmt: str | None, posters: Path | None):
             + ", ".join(f"{r} {c:,}" for r, c in ds.skipped.most_common())
         )
     if not len(ds):
-        from ..errors import DataError
-
         raise DataError(f"{data}: no usable movies")
     return ds
 
@@ -44,8 +50,6 @@ def _read(data: str, fmt: str | None, posters: Path | None):
 def _table(reports: dict[str, dict], title: str) -> None:
     from rich.console import Console
     from rich.table import Table
-
-    from ..metrics import HEADLINE_METRICS
 
     t = Table("metric", *reports, title=title)
     for k in HEADLINE_METRICS:
@@ -60,9 +64,6 @@ def _table(reports: dict[str, dict], title: str) -> None:
 
 
 def _json_report(report: dict) -> dict:
-    from ..artifact import jsonable
-    from ..metrics import HEADLINE_METRICS
-
     first = (*HEADLINE_METRICS, "per_genre", "skipped_genres")  # the contracted keys lead
     rest = [k for k in report if k not in first]
     return jsonable({**{k: report.get(k) for k in first}, **{k: report[k] for k in rest}})
@@ -70,8 +71,6 @@ def _json_report(report: dict) -> dict:
 
 def _available_inputs(ds, config) -> list[str]:
     """The default inputs the data actually has (the embedded default table has no overview or poster)."""
-    from ..encoders import build_encoder
-    from ..errors import DataError
 
     have = [
         n for n in config.inputs if any(build_encoder(n, config.encoders).content(m) is not None for m in ds)
@@ -90,28 +89,32 @@ def train(
     inputs: str | None = typer.Option(
         None,
         "--inputs",
-        help="Comma-separated: overview, title, companies, "
-        "poster, metadata. Default: overview,title,companies,poster, minus those "
-        "the data does not have.",
+        help=f"Comma-separated, from: {', '.join(INPUTS)}. Default: {','.join(DEFAULTS.inputs)}, "
+        "minus those the data does not have.",
     ),
-    fusion: str = typer.Option("late", "--fusion", help="concat | sum | gated | late."),
+    fusion: FusionName = typer.Option(DEFAULTS.fusion, "--fusion", help=help_of(ClassifierConfig, "fusion")),
     split: Path | None = typer.Option(
         None,
         "--split",
         help="Split file (moviegenre data split); default: a stratified 70/15/15 split made with --seed.",
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the split and of training."),
-    epochs: int | None = typer.Option(None, "--epochs", help="Maximum epochs (default from the config)."),
-    class_weighted: bool = typer.Option(
-        False, "--class-weighted", help="Class-weighted BCE for rare genres."
+    seed: int = typer.Option(DEFAULTS.seed, "--seed", help=help_of(ClassifierConfig, "seed")),
+    epochs: int = typer.Option(
+        DEFAULTS.max_epochs, "--epochs", min=1, help=help_of(ClassifierConfig, "max_epochs")
     ),
-    text_model: str = typer.Option("minilm", "--text-model", help="Overview/title encoder: minilm | tfidf."),
+    class_weighted: bool = typer.Option(
+        DEFAULTS.class_weighted,
+        "--class-weighted/--no-class-weighted",
+        help=help_of(ClassifierConfig, "class_weighted"),
+    ),
+    text_model: TextModel = typer.Option(
+        DEFAULTS.encoders.text_model, "--text-model", help=help_of(EncoderConfig, "text_model")
+    ),
     refit: bool = typer.Option(
         True,
         "--refit/--no-refit",
-        help="After measuring on test, fit again on train+test "
-        "(val still tunes) and save that model: it has seen more movies. The reported "
-        "test metrics are those of the train-only model.",
+        help="After measuring on test, fit again on train+test (val still tunes) and save that model: it "
+        "has seen more movies. The reported test metrics are those of the train-only model.",
     ),
     format: str | None = FormatOpt,
     posters: Path | None = PostersOpt,
@@ -120,22 +123,18 @@ def train(
     """Train on the train part, tune on val, report held-out test metrics, save the model folder."""
     import time
 
-    from ..config import ClassifierConfig, EncoderConfig
-    from ..data.split import Split, make_split
-
-    chosen = [s.strip() for s in inputs.split(",") if s.strip()] if inputs else ClassifierConfig().inputs
-    config = ClassifierConfig(
+    chosen = [s.strip() for s in inputs.split(",") if s.strip()] if inputs else DEFAULTS.inputs
+    config = DEFAULTS.replace(
         inputs=chosen,
         fusion=fusion,
         seed=seed,
+        max_epochs=epochs,
         class_weighted=class_weighted,
-        encoders=EncoderConfig(text_model=text_model),
+        encoders=DEFAULTS.encoders.replace(text_model=text_model),
     )
-    if epochs is not None:
-        config.max_epochs = epochs
     ds = _read(data, format, posters)
     if inputs is None:
-        config.inputs = _available_inputs(ds, config)
+        config = config.replace(inputs=_available_inputs(ds, config))
     parts = Split.load(split) if split else make_split(ds, seed=seed, min_genre_count=config.min_genre_count)
     train_set, val_set, test_set = parts.apply(ds)
     console.print(
@@ -143,7 +142,7 @@ def train(
         f"inputs {'+'.join(config.inputs)}, fusion {config.fusion}"
     )
 
-    from ..classifier import GenreClassifier
+    from ..modeling.classifier import GenreClassifier
 
     t0 = time.time()
     clf = GenreClassifier(config).fit(train_set, val_set, progress=True)
@@ -162,8 +161,6 @@ def train(
         "fitted_on": "train",
     }
     if refit and len(test_set):
-        from ..records import Dataset
-
         console.print(
             f"refitting on train + test ({len(train_set) + len(test_set):,} movies) for the saved model"
         )
@@ -193,14 +190,11 @@ def evaluate(
     json_out: bool = JsonOpt,
 ) -> None:
     """Metrics of a saved model on labelled movies (e.g. a JSONL with posters beside it)."""
-    from ..classifier import GenreClassifier
-    from ..errors import DataError
+    from ..modeling.classifier import GenreClassifier
 
     clf = GenreClassifier.load(model)
     ds = _read(data, format, posters)
     if split:
-        from ..data.split import PARTS, Split
-
         if part not in PARTS:
             raise DataError(f"--part must be one of {', '.join(PARTS)}")
         ds = dict(zip(PARTS, Split.load(split).apply(ds), strict=True))[part]

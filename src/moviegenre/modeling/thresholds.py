@@ -1,5 +1,6 @@
-"""Per-genre decision thresholds, tuned on validation probabilities, and applying them.
+"""From logits to genres: the sigmoid, per-genre thresholds tuned on validation, applying them.
 
+``sigmoid(logits [N, G])`` → probabilities ``float32 [N, G]``.
 ``tune_thresholds(y [N, G] uint8, proba [N, G] float, objective)`` → ``float32 [G]``.
 ``apply_thresholds(proba [N, G], thresholds [G], at_least_one)`` → ``uint8 [N, G]``.
 Pure numpy: used at inference, so no training-only imports here.
@@ -11,6 +12,11 @@ import numpy as np
 
 GRID = np.round(np.arange(0.02, 0.96, 0.01), 2)  # candidate thresholds
 DEFAULT = 0.5  # for a genre with no positive in validation: nothing to tune on
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Probabilities ``float32``, same shape; logits clipped to ±30 so ``exp`` never overflows."""
+    return (1.0 / (1.0 + np.exp(-np.clip(np.asarray(x, dtype=np.float32), -30, 30)))).astype(np.float32)
 
 
 def _counts(y: np.ndarray, proba: np.ndarray, grid: np.ndarray):

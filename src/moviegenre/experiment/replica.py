@@ -6,7 +6,7 @@ embedding + LSTM trained from scratch; the poster goes through a small CNN train
 per genre. Trained briefly (a few epochs, best epoch by validation micro-F1) so all fourteen rows fit
 the experiment's time budget; per-genre thresholds are tuned on validation exactly as for our model,
 so the comparison is about the design, not the cut-off
-(``moviegenre.thresholds``: micro-F1 objective, at least one genre per movie).
+(``moviegenre.modeling.thresholds``: micro-F1 objective, at least one genre per movie).
 
 ``ReplicaInputs`` holds every movie's tensors once; ``train_replica`` fits one row on index sets.
 """
@@ -18,25 +18,31 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .replica_data import TEXT_INPUTS, WordTokenizer, movie_text, poster_arrays
+from ..config import ConfigBase, setting
+from ..modeling.thresholds import apply_thresholds, tune_thresholds
+from .replica_inputs import TEXT_INPUTS, WordTokenizer, movie_text, poster_arrays
 
 REPLICA_INPUTS = (*TEXT_INPUTS, "poster")
 MAX_LEN = {"overview": 96, "title": 12, "companies": 16}
 
 
-@dataclass
-class ReplicaConfig:
-    embed_dim: int = 64
-    hidden: int = 64  # LSTM state, CNN output channels and fusion width
-    dropout: float = 0.3
-    epochs: int = 8
-    patience: int = 2
-    batch_size: int = 64
-    lr: float = 1e-2  # from-scratch embeddings need a high rate to learn in a few epochs (2e-3: AUC ~0.53)
-    threads: int = 1  # small LSTM steps: one thread is ~4x faster than two on a shared 2-core machine
-    poster_size: int = 100
-    max_words: int = 20000
-    seed: int = 0
+@dataclass(frozen=True)
+class ReplicaConfig(ConfigBase):
+    """The study replica's settings (the study's design, sized to fit the experiment's time budget)."""
+
+    embed_dim: int = setting(64, min=1, help="Word embedding width.")
+    hidden: int = setting(64, min=4, help="LSTM state, CNN output channels and fusion width.")
+    dropout: float = setting(0.3, min=0, max=0.95, help="Dropout before the output layer.")
+    epochs: int = setting(8, min=1, help="Most epochs.")
+    patience: int = setting(2, min=1, help="Epochs without a better validation score before stopping.")
+    batch_size: int = setting(64, min=1, help="Minibatch.")
+    # from-scratch embeddings need a high rate to learn in a few epochs (2e-3: AUC ~0.53)
+    lr: float = setting(1e-2, min=0, help="Adam learning rate.")
+    # small LSTM steps: one thread is ~4x faster than two on a shared 2-core machine
+    threads: int = setting(1, min=1, help="Torch threads.")
+    poster_size: int = setting(100, min=8, max=512, help="Poster side in pixels (the study: 100).")
+    max_words: int = setting(20000, min=2, help="Word vocabulary size.")
+    seed: int = setting(0, help="Seed.")
 
 
 @dataclass
@@ -186,8 +192,6 @@ def train_replica(
 
 def _train(data, inputs, fusion, y, train_idx, val_idx, cfg, progress):
     import torch
-
-    from .thresholds import apply_thresholds, tune_thresholds
 
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)

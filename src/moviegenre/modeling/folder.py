@@ -25,7 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelError
+from ..config import ClassifierConfig
+from ..data.labels import GenreVocabulary
+from ..errors import ModelError, MovieGenreError
+from .network import GenreNet
+from .views import build_view_encoder
 
 FORMAT_VERSION = 1
 FILES = ("config.json", "labels.json", "vocab.json", "model.safetensors", "metrics.json", "meta.json")
@@ -183,31 +187,38 @@ def save_classifier(clf, folder, *, extra_metrics: dict | None = None) -> Path:
     return write_folder(folder, docs, clf.net_.state_dict())
 
 
-def load_classifier(cls, folder):
-    """Rebuild a ``cls`` (GenreClassifier) from ``folder``: config → encoders → network → weights."""
-    from .classifier import build_view_encoder
-    from .config import ClassifierConfig
-    from .data.labels import GenreVocabulary
-    from .model import GenreNet
+def _saved_config(folder, saved: dict) -> ClassifierConfig:
+    """The ``ClassifierConfig`` of a folder's ``config.json``; a setting from an older version that only
+    chose a path on the user's machine (``encoders.cache_dir``) is dropped, never obeyed."""
+    saved = dict(saved)
+    if isinstance(saved.get("encoders"), dict):
+        saved["encoders"] = {k: v for k, v in saved["encoders"].items() if k != "cache_dir"}
+    try:
+        # a folder from before tfidf_views has no extra view: say so rather than take today's default
+        return ClassifierConfig.from_dict({"tfidf_views": [], **saved})
+    except MovieGenreError as e:
+        raise ModelError(f"{folder}/config.json: {e}") from None
 
+
+def load_classifier(cls, folder, *, cache_dir=None):
+    """Rebuild a ``cls`` (GenreClassifier) from ``folder``: config → encoders → network → weights."""
     docs, tensors = read_folder(folder)
     conf, labels = docs["config.json"], docs["labels.json"]
     try:
-        # a folder from before tfidf_views has no extra view: say so rather than take today's default
-        config = ClassifierConfig.from_dict({"tfidf_views": [], **conf["config"]})
+        config = _saved_config(folder, conf["config"])
         genres = [str(g) for g in labels["genres"]]
         thresholds = np.array([float(labels["thresholds"][g]) for g in genres], np.float32)
         saved_encoders = conf["encoders"]
     except (KeyError, TypeError, ValueError) as e:
         raise ModelError(f"{folder}: config.json/labels.json incomplete or malformed ({e!r})") from None
-    clf = cls(config)
+    clf = cls(config, cache_dir=cache_dir)
     clf.genres_, clf.thresholds_, clf.inputs_ = genres, thresholds, list(conf.get("inputs", config.inputs))
     clf.views_ = list(conf.get("views", clf.inputs_))
     clf.vocabulary_ = GenreVocabulary.from_dict(labels.get("vocabulary") or {"genres": genres})
     states = docs["vocab.json"]
     clf.encoders_ = {}
     for name in clf.views_:
-        enc = build_view_encoder(name, config)
+        enc = build_view_encoder(name, config, cache_dir)
         want = saved_encoders.get(name, {})
         if (want.get("name"), str(want.get("version"))) != (enc.name, str(enc.version)):
             raise ModelError(

@@ -1,10 +1,9 @@
-"""What the HTTP service accepts, and how it refuses the rest (used by ``moviegenre.service``).
+"""How the service reads a request and refuses what it cannot use.
 
-Pydantic request/response models (so ``/docs`` documents them), the limits of one request, the
-parsing of JSON / multipart bodies and posters, the body-size middleware and the 422/400 error
-shape. Every refusal is an ``HTTPException`` with a one-line ``detail``: malformed JSON → 400,
-schema problems → 422, an unreadable poster → 400, a body / poster / image over its limit → 413.
-Posters are decoded off the event loop (a 16-megapixel PNG takes a while).
+JSON and multipart bodies and posters are parsed here; every refusal is an ``HTTPException`` with a
+one-line ``detail``: malformed JSON → 400, schema problems → 422, an unreadable poster → 400, a body /
+poster / image over its limit → 413. Posters are decoded off the event loop (a 16-megapixel PNG
+takes a while).
 """
 
 from __future__ import annotations
@@ -12,89 +11,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 
-from .data.images import ImageError, open_image
-
-
-@dataclass(frozen=True)
-class ServiceLimits:
-    """What one request may ask for; anything beyond is refused with 413 (or 503 for time)."""
-
-    max_body_bytes: int = 8 * 2**20  # a base64 poster is 4/3 of the image
-    max_poster_bytes: int = 5 * 2**20
-    max_pixels: int = 16_000_000  # real posters are < 1 MP; 16 MP covers any phone photo
-    max_batch: int = 64
-    timeout_s: float = 30.0
-    workers: int = 2  # model threads (see moviegenre.batching)
-
-
-class MovieIn(BaseModel):
-    """One movie to predict; every field may be missing. ``companies``: a list or ``"A; B"``."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Moonlight Harbour",
-                    "overview": "Two rival fishermen fall in love during a storm that cuts their village off.",
-                    "companies": ["Seaside Pictures"],
-                }
-            ]
-        },
-    )
-
-    title: str | None = Field(None, max_length=1000)
-    overview: str | None = Field(None, max_length=20000)
-    companies: list[str] | None = Field(None, max_length=200)
-    poster_b64: str | None = Field(None, description="the poster image (JPEG/PNG/...), base64-encoded")
-
-    @field_validator("companies", mode="before")
-    @classmethod
-    def _split_companies(cls, v):
-        return [c for c in (s.strip() for s in v.split(";")) if c] if isinstance(v, str) else v
-
-
-class BatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    movies: list[MovieIn]
-
-
-class Prediction(BaseModel):
-    genres: list[str] = Field(description="predicted genres (score over the genre's tuned threshold)")
-    scores: dict[str, float] = Field(description="probability per genre")
-    weights: dict[str, float] | None = Field(None, description="how much each input counted (gated/late)")
-
-
-class BatchOut(BaseModel):
-    predictions: list[Prediction]
-
-
-MULTIPART_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "title": {"type": "string"},
-        "overview": {"type": "string"},
-        "companies": {"type": "string", "description": "separated by ';'"},
-        "poster": {"type": "string", "format": "binary"},
-    },
-}
-PREDICT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/MovieIn"}},
-            "multipart/form-data": {"schema": MULTIPART_SCHEMA},
-        },
-    }
-}
+from ..data.images import ImageError, open_image
+from .schemas import MovieIn, ServiceLimits
 
 
 def parse_json(body: bytes, model: type[BaseModel]) -> BaseModel:
