@@ -59,13 +59,13 @@ def register(app: typer.Typer) -> None:
         import time
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from collections import Counter
+
         from rich.table import Table
 
         from ..config import default_cache_dir
         from ..data import read_movies
         from ..encoders import build_encoder, networks
-        from collections import Counter
-
         from ..errors import MovieGenreError
         from ..files import check_output_dir
         from ..records import Dataset

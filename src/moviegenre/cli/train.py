@@ -14,10 +14,10 @@ import typer
 
 from ..config import DEFAULTS, INPUTS, ClassifierConfig, EncoderConfig, FusionName, TextModel, help_of
 from ..data import read_movies
+from ..data.info import poster_warning
 from ..data.split import PARTS, Split, make_split
 from ..encoders import build_encoder
 from ..errors import DataError
-from ..data.info import poster_warning
 from ..files import check_output_dir, jsonable
 from ..metrics import HEADLINE_METRICS
 from ..records import Dataset

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import sqlite3
-from urllib.parse import quote
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 from ..errors import DataError
 from ..records import Dataset, Movie

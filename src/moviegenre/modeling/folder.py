@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 from ..config import ClassifierConfig
-from ..data.labels import GenreVocabulary
 from ..errors import ModelError, MovieGenreError
 from ..files import dir_mode, file_mode
 from .folder_checks import check_config, check_labels, check_tensors, load_tensors, read_docs
