@@ -90,6 +90,11 @@ def main() -> None:
             sys.stdout.flush()  # output still in the buffer meets a closed pipe here, not at exit
     except (_ClosedPipe, BrokenPipeError):
         _closed_pipe_exit()
+    except SystemExit as e:
+        # click's own guard (help, usage errors: printed before a command runs) exits 1 silently
+        if e.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            _closed_pipe_exit()
+        raise
     except MovieGenreError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
