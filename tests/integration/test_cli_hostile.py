@@ -237,7 +237,9 @@ def test_data_info_says_no_poster_can_be_used(env):
 
 def test_train_says_no_poster_can_be_used(env):
     data = _no_posters(env)
-    r = invoke("train", "--data", data, "--out", env / "m", "--text-model", "tfidf", "--epochs", "3", "--json")
+    r = invoke(
+        "train", "--data", data, "--out", env / "m", "--text-model", "tfidf", "--epochs", "3", "--json"
+    )
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["posters"] == {
         "named": 40,
@@ -266,7 +268,9 @@ def fake_poster_net(monkeypatch):
 
     class FakeNet:
         def features(self, pixels):
-            return np.repeat(pixels.reshape(len(pixels), -1).mean(1, keepdims=True), 1280, 1).astype(np.float32)
+            return np.repeat(pixels.reshape(len(pixels), -1).mean(1, keepdims=True), 1280, 1).astype(
+                np.float32
+            )
 
     monkeypatch.setattr(poster_module, "image_model", lambda *a, **k: FakeNet())
 

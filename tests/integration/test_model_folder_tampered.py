@@ -232,7 +232,9 @@ def _rewrite_header(path: Path, change) -> None:
 
 
 def test_safetensors_header_lying_about_shapes(folder):
-    key = next(k for k in json.loads((folder / "model.safetensors").read_bytes()[8:].split(b"}}", 1)[0] + b"}}"))
+    key = next(
+        k for k in json.loads((folder / "model.safetensors").read_bytes()[8:].split(b"}}", 1)[0] + b"}}")
+    )
     _rewrite_header(folder / "model.safetensors", lambda h: h[key].update(shape=[10**6, 10**6]))
     refused(folder, "model.safetensors")
 
@@ -309,7 +311,9 @@ def test_no_setting_in_a_folder_chooses_a_path(tmp_path, monkeypatch):
 
     class FakeNet:
         def features(self, pixels):
-            return np.repeat(pixels.reshape(len(pixels), -1).mean(1, keepdims=True), 1280, 1).astype(np.float32)
+            return np.repeat(pixels.reshape(len(pixels), -1).mean(1, keepdims=True), 1280, 1).astype(
+                np.float32
+            )
 
     def fake_image_model(variant, size, backend, cache_dir):
         asked.append(Path(cache_dir))  # where the ONNX export would be written and read
@@ -317,7 +321,9 @@ def test_no_setting_in_a_folder_chooses_a_path(tmp_path, monkeypatch):
 
     monkeypatch.setattr(poster_module, "image_model", fake_image_model)
     movies = make_movies(tmp_path, n=40)
-    clf = GenreClassifier(inputs=["companies", "poster"], max_epochs=3, stack_folds=2, cache_dir=tmp_path / "fit")
+    clf = GenreClassifier(
+        inputs=["companies", "poster"], max_epochs=3, stack_folds=2, cache_dir=tmp_path / "fit"
+    )
     folder = clf.fit(movies[:30], movies[30:]).save(tmp_path / "model")
     evil = tmp_path / "evil"
     edit(folder, "config.json", lambda d: d["config"]["encoders"].update(cache_dir=str(evil)))
@@ -348,7 +354,9 @@ JSON_VALUE = st.recursive(
         st.floats(allow_nan=False, allow_infinity=False),
         st.text(max_size=12),
     ),
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 

@@ -107,14 +107,18 @@ GENRE = st.one_of(st.sampled_from(["Drama", "Comedy", "Action, Drama", "Science 
 ROW = st.fixed_dictionaries(
     {
         "imdb_id": st.one_of(st.sampled_from(["tt0000001", "tt0000002", "tt123"]), JSON_VALUE),
-        "tmdb_id": st.one_of(st.integers(-5, 10**13), st.sampled_from(["12", "٣", "²", "7" * 5000]), JSON_VALUE),
+        "tmdb_id": st.one_of(
+            st.integers(-5, 10**13), st.sampled_from(["12", "٣", "²", "7" * 5000]), JSON_VALUE
+        ),
         "title": st.one_of(TEXT, JSON_VALUE),
         "genres": st.one_of(st.lists(GENRE, max_size=5), JSON_VALUE),
     },
     optional={
         "overview": st.one_of(TEXT, JSON_VALUE),
         "production_companies": st.one_of(st.lists(TEXT, max_size=3), JSON_VALUE),
-        "poster": st.one_of(st.sampled_from(["../x.jpg", "/etc/passwd", "p/" + "a" * 300, "posters/1.jpg"]), TEXT),
+        "poster": st.one_of(
+            st.sampled_from(["../x.jpg", "/etc/passwd", "p/" + "a" * 300, "posters/1.jpg"]), TEXT
+        ),
         "year": JSON_VALUE,
         "runtime": JSON_VALUE,
         "key": st.one_of(TEXT, JSON_VALUE),

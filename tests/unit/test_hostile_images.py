@@ -48,9 +48,9 @@ def test_fifo_named_as_a_poster_does_not_hang(tmp_path):
         enc = PosterEncoder(cache_dir=tmp_path / "cache")
         assert enc.content(Movie(key="a", poster=str(fifo))) is None  # counted, not read
         assert enc.skipped == {"not a regular file": 1}
-        assert summarize(Dataset([Movie(key="a", poster=str(fifo))]))[
-            "poster_failures"
-        ] == {"not a regular file": 1}
+        assert summarize(Dataset([Movie(key="a", poster=str(fifo))]))["poster_failures"] == {
+            "not a regular file": 1
+        }
 
 
 def test_fifo_or_device_in_the_data_is_refused_while_reading(tmp_path):

@@ -161,7 +161,9 @@ def test_poster_name_longer_than_the_os_allows(tmp_path):
     assert ds.issues == {"poster path too long": 1, "poster path invalid": 2}
     rows = [mm_row(0, poster_path="/" + "p" * 5000 + ".jpg")]
     (tmp_path / "posters").mkdir()
-    ds = read_movies(write_csv(tmp_path / "movies_metadata.csv", MM_HEADER, rows), posters=tmp_path / "posters")
+    ds = read_movies(
+        write_csv(tmp_path / "movies_metadata.csv", MM_HEADER, rows), posters=tmp_path / "posters"
+    )
     assert len(ds) == 1 and ds.issues == {"poster file missing": 1}
 
 
@@ -196,7 +198,9 @@ def test_unbalanced_quote_swallowing_to_the_end_of_file(tmp_path):
     path = write_csv(tmp_path / "tmdb_5000_movies.csv", TMDB_HEADER, [tmdb_row(i) for i in range(200)])
     lines = path.read_text(encoding="utf-8").split("\n")
     lines[100] = lines[100].replace("Tale 99", '"Tale 99')
-    path.write_text("\n".join(lines).replace('"[', "[").replace(']"', "]").replace('""', '"'), encoding="utf-8")
+    path.write_text(
+        "\n".join(lines).replace('"[', "[").replace(']"', "]").replace('""', '"'), encoding="utf-8"
+    )
     ds = read_movies(path)
     accounted(ds, 200)
 
@@ -265,7 +269,9 @@ def test_a_genre_string_with_several_genres(tmp_path):
 
 
 def test_junk_genres_in_csv_literals(tmp_path):
-    literal = str([{"id": 1, "name": "Action, Drama"}, {"id": 2, "name": 18}, {"id": 3, "name": ["X"]}, "Drama"])
+    literal = str(
+        [{"id": 1, "name": "Action, Drama"}, {"id": 2, "name": 18}, {"id": 3, "name": ["X"]}, "Drama"]
+    )
     rows = [mm_row(0, genres=literal), mm_row(1, genres="[[['Drama']]]")]
     ds = read_movies(write_csv(tmp_path / "movies_metadata.csv", MM_HEADER, rows))
     accounted(ds, 2)
@@ -324,7 +330,10 @@ def test_json_field_given_twice_is_skipped(tmp_path):
 def test_absurd_metadata_is_dropped(tmp_path):
     write_jsonl(
         tmp_path / "m.jsonl",
-        [jsonl_row(0, poster=None, year=99999, runtime=-5, key="k" * 1000), jsonl_row(1, poster=None, year=True)],
+        [
+            jsonl_row(0, poster=None, year=99999, runtime=-5, key="k" * 1000),
+            jsonl_row(1, poster=None, year=True),
+        ],
     )
     ds = read_movies(tmp_path / "m.jsonl")
     assert len(ds) == 1 and ds.skipped == {"key too long": 1} and ds[0].year is None
@@ -338,3 +347,25 @@ def test_data_file_that_is_a_pipe_or_device(tmp_path):
         read_movies(tmp_path / "movies.jsonl", format="jsonl")
     with pytest.raises(DataError, match="not a regular file"):
         read_movies("/dev/zero", format="jsonl")
+
+
+# -- split files are read like any file someone else may have written ----------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"train": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"train": ["a"], "val": ["b"], "test": ["c"], "seed": ' + "9" * 5000 + "}",
+        '{"train": "abc", "val": [], "test": []}',
+        '{"train": [1], "val": [], "test": []}',
+        '{"train": ["a"], "val": ["b"], "test": ["c"], "seed": "x"}',
+        '{"train": ["a"], "train": ["b"], "val": [], "test": []}',
+        "[1, 2]",
+    ],
+)
+def test_bad_split_files(tmp_path, text):
+    from moviegenre.data.split import Split
+
+    (tmp_path / "s.json").write_text(text)
+    with pytest.raises(DataError) as e:
+        Split.load(tmp_path / "s.json")
+    assert "\n" not in str(e.value) and len(str(e.value)) < 400
