@@ -301,3 +301,25 @@ def test_no_loud_line_when_posters_work(env):
     r = invoke("data", "info", "--data", data, "--json")
     assert json.loads(r.stdout)["posters"] == {"named": 10, "usable": 10, "unusable": 0, "reasons": {}}
     assert "posters the data names" not in r.stderr
+
+
+def test_os_errors_are_one_line(env, monkeypatch, capsys):
+    """A disk that fills up mid-run: one ``error:`` line and status 2, not a traceback."""
+    import errno
+
+    from moviegenre.cli import main
+    from moviegenre.data.split import Split
+
+    def full(self, path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(Split, "save", full)
+    data = write_jsonl(env / "d", 20, seed=1, posters=False)
+    monkeypatch.setattr(
+        sys, "argv", ["moviegenre", "data", "split", "--data", str(data), "--out", str(env / "s.json")]
+    )
+    with pytest.raises(SystemExit) as e:
+        main()
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"error: {env / 's.json'}: No space left on device"

@@ -10,6 +10,8 @@ import signal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import make_poster
 from test_data_readers import MM_HEADER, jsonl_row, mm_row, write_csv, write_jsonl
 
@@ -163,3 +165,60 @@ def test_poster_summary_when_none_can_be_used(tmp_path):
     s = summarize(read_movies(tmp_path))["posters"]
     assert (s["usable"], s["unusable"]) == (1, 3) and poster_warning(s) is None
     assert poster_summary(read_movies(tmp_path), {"corrupt image": 4})["usable"] == 0
+
+
+def _seed_images() -> list[bytes]:
+    import io
+
+    from PIL import Image
+
+    out = []
+    for fmt, mode in [
+        ("PNG", "RGBA"),
+        ("JPEG", "RGB"),
+        ("GIF", "P"),
+        ("BMP", "RGB"),
+        ("WEBP", "RGB"),
+        ("TIFF", "CMYK"),
+    ]:
+        buf = io.BytesIO()
+        Image.new(mode, (20, 30), 100).save(buf, format=fmt)
+        out.append(buf.getvalue())
+    return out
+
+
+SEEDS = _seed_images()
+
+
+@settings(derandomize=True, max_examples=200, deadline=None, database=None)
+@given(
+    seed=st.sampled_from(SEEDS),
+    edits=st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 255), st.sampled_from("set del ins cut".split())),
+        max_size=8,
+    ),
+)
+def test_mutated_images_open_or_are_an_image_error(seed, edits):
+    """A fresh batch of broken images (bytes flipped, cut, inserted): RGB or a counted ImageError."""
+    import warnings
+
+    data = bytearray(seed)
+    for where, value, op in edits:
+        data = data or bytearray(b"x")
+        i = int(where * (len(data) - 1))
+        if op == "set":
+            data[i] = value
+        elif op == "del":
+            del data[i : i + 1 + value % 16]
+        elif op == "ins":
+            data[i:i] = bytes([value]) * (1 + value % 8)
+        else:
+            data = data[: max(i, 1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            img = open_image(bytes(data))
+        except ImageError as e:
+            assert e.reason in ("not an image", "corrupt image", "too many pixels", "empty file")
+            return
+    assert img.mode == "RGB"
