@@ -159,6 +159,21 @@ def test_jsonl_mutated_rows(tmp_path, rows, data):
 CELL = st.one_of(TEXT, st.sampled_from(["", "٣", "²", "7" * 5000, "1997-08-20", "[" * 300, "nan"]))
 
 
+def check_csv(path, header: list[str], rows: list[list[str]], draw) -> None:
+    """Write ``rows`` (one physical line each), mutate the lines after the header, read, check."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(header)
+    w.writerows([c.replace("\n", " ").replace("\r", " ") for c in row] for row in rows)
+    head, _, body = out.getvalue().partition("\n")
+    body = "\n".join(mutate(line, draw) for line in body.split("\n"))
+    raw = (head + "\n" + body).encode("utf-8", "surrogatepass")
+    path.write_bytes(raw)
+    ds = read_or_error(path)
+    if ds is not None:
+        check(ds, nonblank_lines(raw, skip_header=True))
+
+
 @SETTINGS
 @given(
     cells=st.lists(st.lists(CELL, min_size=24, max_size=24), max_size=6),
@@ -166,42 +181,18 @@ CELL = st.one_of(TEXT, st.sampled_from(["", "٣", "²", "7" * 5000, "1997-08-20"
     data=st.data(),
 )
 def test_movies_metadata_mutated_rows(tmp_path, cells, genres, data):
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(MM_HEADER)
     for i, row in enumerate(cells):
-        row = [c.replace("\n", " ").replace("\r", " ") for c in row]  # one physical line a row
         row[MM_HEADER.index("id")] = data.draw(st.sampled_from([str(100 + i), row[0]]))
         row[MM_HEADER.index("genres")] = data.draw(
             st.sampled_from([repr([{"id": 1, "name": g} for g in genres]), repr(genres), row[3]])
         )
-        w.writerow(row)
-    head, _, body = out.getvalue().partition("\n")
-    body = "\n".join(mutate(line, data.draw) for line in body.split("\n"))
-    raw = (head + "\n" + body).encode("utf-8", "surrogatepass")
-    path = tmp_path / "movies_metadata.csv"
-    path.write_bytes(raw)
-    ds = read_or_error(path)
-    if ds is not None:
-        check(ds, nonblank_lines(raw, skip_header=True))
+    check_csv(tmp_path / "movies_metadata.csv", MM_HEADER, cells, data.draw)
 
 
 @SETTINGS
 @given(cells=st.lists(st.lists(CELL, min_size=20, max_size=20), max_size=6), data=st.data())
 def test_tmdb5000_mutated_rows(tmp_path, cells, data):
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(TMDB_HEADER)
     for i, row in enumerate(cells):
-        row = [c.replace("\n", " ").replace("\r", " ") for c in row]
         row[TMDB_HEADER.index("id")] = str(100 + i)
         row[TMDB_HEADER.index("genres")] = json.dumps(data.draw(st.lists(JSON_VALUE, max_size=3)))
-        w.writerow(row)
-    head, _, body = out.getvalue().partition("\n")
-    body = "\n".join(mutate(line, data.draw) for line in body.split("\n"))
-    raw = (head + "\n" + body).encode("utf-8", "surrogatepass")
-    path = tmp_path / "tmdb_5000_movies.csv"
-    path.write_bytes(raw)
-    ds = read_or_error(path)
-    if ds is not None:
-        check(ds, nonblank_lines(raw, skip_header=True))
+    check_csv(tmp_path / "tmdb_5000_movies.csv", TMDB_HEADER, cells, data.draw)

@@ -10,9 +10,9 @@ import signal
 from pathlib import Path
 
 import pytest
+from conftest import make_poster
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import make_poster
 from test_data_readers import MM_HEADER, jsonl_row, mm_row, write_csv, write_jsonl
 
 from moviegenre.data import read_movies
