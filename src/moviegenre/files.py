@@ -18,6 +18,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -182,22 +183,32 @@ def _no_constant(name: str):
     raise _JsonProblem(f"{name} is not JSON")
 
 
-def _json_shape_problem(doc, max_depth: int) -> str | None:
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _json_shape_problem(doc, text: str, max_depth: int) -> str | None:
+    """Too deep, or a lone surrogate in a string (only looked for when the text has such an escape)."""
+    strings = bool(_SURROGATE_ESCAPE.search(text))  # a valid pair is two escapes: checked below
     stack = [(doc, 1)]
     while stack:
         v, depth = stack.pop()
-        if depth > max_depth:
+        if depth > max_depth and isinstance(v, dict | list):
             return f"nested deeper than {max_depth} levels"
         if isinstance(v, dict):
-            stack.extend((k, depth) for k in v)
-            stack.extend((x, depth + 1) for x in v.values())
+            children = [*v.keys(), *v.values()] if strings else v.values()
         elif isinstance(v, list):
-            stack.extend((x, depth + 1) for x in v)
-        elif isinstance(v, str):
-            try:
-                v.encode("utf-8")
-            except UnicodeEncodeError:
-                return "holds invalid Unicode (a lone surrogate escape)"
+            children = v
+        else:
+            if strings and isinstance(v, str):
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    return "holds invalid Unicode (a lone surrogate escape)"
+            continue
+        if strings:
+            stack.extend((x, depth + 1) for x in children)
+        else:
+            stack.extend((x, depth + 1) for x in children if type(x) is dict or type(x) is list)
     return None
 
 
@@ -237,7 +248,7 @@ def read_json(path: str | Path, *, max_bytes: int, max_depth: int = 32, error=Mo
         raise error(f"{path}: nested deeper than {max_depth} levels") from None
     except ValueError as e:  # an integer over the 4,300-digit conversion limit
         raise error(f"{path}: {str(e).splitlines()[0][:120]}") from None
-    problem = _json_shape_problem(doc, max_depth)
+    problem = _json_shape_problem(doc, text, max_depth)
     if problem:
         raise error(f"{path}: {problem}")
     return doc

@@ -56,12 +56,15 @@ def state_names(state: dict, key: str) -> list[str]:
 
 def state_numbers(state: dict, key: str, n: int | None = None, *, positive: bool = False) -> list[float]:
     """``state[key]`` as a list of finite numbers (of length ``n`` when given)."""
-    import math
-
     v = state[key]
-    if not isinstance(v, list) or not all(
-        isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in v
-    ):
+    # type(x) is exact: a bool is no number here, and numpy would turn "1.5" into one
+    if not isinstance(v, list) or not all(type(x) in (int, float) for x in v):
+        raise TypeError(f"{key!r} must be a list of finite numbers")
+    try:
+        finite = bool(np.isfinite(np.asarray(v, dtype=np.float64)).all())
+    except OverflowError:  # an integer beyond float range
+        finite = False
+    if not finite:
         raise TypeError(f"{key!r} must be a list of finite numbers")
     if n is not None and len(v) != n:
         raise ValueError(f"{key!r} has {len(v)} values, expected {n}")
