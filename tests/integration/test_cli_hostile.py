@@ -223,7 +223,7 @@ def _no_posters(env) -> Path:
 def _loud(stderr: str, n: int) -> None:
     lines = [line for line in stderr.splitlines() if "posters the data names" in line]
     assert len(lines) == 1, stderr
-    assert f"none of the {n} posters" in lines[0]
+    assert f"none of the {n} posters" in lines[0] and "check the poster folder" in lines[0]  # not wrapped
     assert stderr.count("poster file missing") <= 1  # not one warning a movie
 
 

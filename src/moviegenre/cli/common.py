@@ -50,7 +50,8 @@ def report_posters(dataset, failures=None, *, uses_posters: bool = True, quiet: 
     summary = poster_summary(dataset, failures)
     line = poster_warning(summary) if uses_posters else None
     if line and not quiet:
-        console.print(f"[bold red]warning:[/] {line}", highlight=False)
+        # soft_wrap: one line whatever the terminal width (a log reader greps it)
+        console.print(f"[bold red]warning:[/] {line}", highlight=False, soft_wrap=True)
     return summary
 
 
