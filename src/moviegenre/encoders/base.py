@@ -31,6 +31,7 @@ class Encoder:
     input_name: str = ""
     pretrained: bool = True  # pretrained encoders need no fit and use the disk cache
     dim: int = 0
+    network: str = ""  # the pretrained network this encoder runs, e.g. "minilm-l6-v2" ("" if none)
 
     def __init__(self, config: EncoderConfig | None = None, cache_dir: str | Path | None = None):
         self.config = config or EncoderConfig()
@@ -38,6 +39,9 @@ class Encoder:
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.skipped: Counter = Counter()  # reason -> movies whose input was unusable (last encode)
         self._cache: FeatureCache | None = None
+        # the network's files to run instead of the cache's ONNX exports (an exported bundle's,
+        # ``moviegenre.inference``): {"graph": .onnx, ...}; None: the cache's
+        self.graphs: dict[str, Path] | None = None
 
     # -- to override -----------------------------------------------------------------------------
     def content(self, movie: Movie):
@@ -49,6 +53,11 @@ class Encoder:
     ) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
         """Features float32 [n, D] for non-None ``contents``; plus ok bool [n] and {row: reason} of failures."""
         raise NotImplementedError
+
+    def network_files(self) -> dict[str, Path]:
+        """The files of ``network`` (``{"graph": .onnx, ...}``), exported into the cache first if needed
+        (torch): what ``moviegenre export`` copies into a bundle. ``{}`` for encoders without a network."""
+        return {}
 
     def _reset_counts(self) -> None:
         self.skipped = Counter()

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..records import Movie
 from .base import Encoder
-from .networks import text_model
+from .networks import text_files, text_model
 
 MINILM_DIM = 384
 
@@ -20,6 +20,7 @@ class MiniLMEncoder(Encoder):
 
     version = "minilm-l6-v2.1"
     dim = MINILM_DIM
+    network = "minilm-l6-v2"
 
     def __init__(self, input_name: str, config=None, cache_dir=None):
         super().__init__(config, cache_dir)
@@ -32,8 +33,11 @@ class MiniLMEncoder(Encoder):
         text = getattr(movie, self.input_name)
         return text.strip() if isinstance(text, str) and text.strip() else None
 
+    def network_files(self):
+        return text_files(self.cache_dir)
+
     def _compute(self, contents, progress=False):
-        model = text_model(self.config.backend, self.cache_dir)
+        model = text_model(self.config.backend, self.cache_dir, self.graphs)
         # texts are deduplicated: the same title or company list is embedded once per batch
         uniq = list(dict.fromkeys(contents))
         emb = model.embed(uniq, batch_size=self.config.batch_size, progress=progress)
