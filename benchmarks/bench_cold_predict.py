@@ -9,7 +9,8 @@ predict --model BUNDLE`` (a ``pip install "moviegenre[serve]"`` venv: no torch).
 between the two so a change in machine load hits both. Per run: wall time, CPU time (user + sys) and
 peak RSS of that child (``os.wait4``); printed as medians, with the light/full ratios, the load average,
 and whether both printed the same scores (within 1e-3). Target (issue 13): light wall ≤ 0.4× full,
-light peak ≤ 400 MB.
+light peak ≤ 400 MB. Also measured: the size of both venvs, and what importing scikit-learn's
+``TfidfVectorizer`` would add to a cold start (why the bundle transforms TF-IDF in numpy).
 
 Without ``--bundle`` the model is exported first (by the full install, into a temporary folder).
 Make the light venv with ``python -m venv /tmp/light && /tmp/light/bin/pip install "<repo>[serve]"``.
@@ -73,6 +74,34 @@ def run_once(cmd: list[str]) -> dict:
         "peak_mb": usage.ru_maxrss / 1024,
         "scores": json.loads(out.read())["scores"],
     }
+
+
+def run_code(python: Path, code: str) -> dict:
+    """Wall s, CPU s and peak MB of ``python -c code``."""
+    t = time.perf_counter()
+    proc = subprocess.Popen([str(python), "-c", code], env=ENV)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{python} -c {code!r} failed")
+    return {
+        "wall_s": time.perf_counter() - t,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def import_cost(python: Path, runs: int) -> dict:
+    """Median extra wall, CPU and peak memory of importing scikit-learn's TfidfVectorizer after numpy
+    and onnxruntime (what the inference path would pay to use it)."""
+    base = "import numpy, onnxruntime"
+    with_sk = base + "; from sklearn.feature_extraction.text import TfidfVectorizer"
+    a = [run_code(python, base) for _ in range(runs)]
+    b = [run_code(python, with_sk) for _ in range(runs)]
+    return {k: round(median(b, k) - median(a, k), 3) for k in ("wall_s", "cpu_s", "peak_mb")}
+
+
+def venv_mb(venv: Path) -> int:
+    return round(sum(p.stat().st_size for p in venv.rglob("*") if p.is_file() and not p.is_symlink()) / 2**20)
 
 
 def median(runs: list[dict], key: str) -> float:
@@ -145,6 +174,9 @@ def main() -> None:
         "max_score_diff": diff,
         "load_avg_1min": [round(load_before[0], 2), round(load_after[0], 2)],
         "cpus": os.cpu_count(),
+        "venv_mb": {"full": venv_mb(args.full), "light": venv_mb(args.light)},
+        "bundle_mb": round(venv_mb(bundle)),
+        "sklearn_import_cost": import_cost(args.full / "bin" / "python", args.runs),
     }
     full, light = result["full"], result["light"]
     result["wall_ratio"] = round(light["wall_s"] / full["wall_s"], 3)

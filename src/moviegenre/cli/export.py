@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[
             int, typer.Option(min=1, help="most --data movies compared (a seeded sample)")
         ] = 300,
+        report: Annotated[Path | None, typer.Option(help="also write the comparison as JSON here")] = None,
         verbose: bool = False,
     ) -> None:
         """Export a model to a bundle for `pip install moviegenre[serve]` (no torch): predict/serve --model BUNDLE."""
@@ -47,12 +48,23 @@ def register(app: typer.Typer) -> None:
             raise MovieGenreError(f"--quantize: unknown {quantize!r}; choose from {', '.join(QUANTIZE)}")
         check_out(out)  # before the slow part
         movies = _sample(data, format, limit) if data else None
-        path, report = export_bundle(model, out, quantize=quantize, movies=movies)
+        path, comparison = export_bundle(model, out, quantize=quantize, movies=movies)
         console.print(
             f"wrote {path} ({bundle_size(path) / 2**20:.1f} MB{', ' + quantize if quantize else ''})"
         )
-        console.print(describe(report))
-        console.print(f"use it: moviegenre predict --model {path} ...  |  moviegenre serve --model {path}")
+        console.print(describe(comparison), soft_wrap=True)
+        if report is not None:
+            from ..files import write_json
+
+            size = round(bundle_size(path) / 2**20, 1)
+            write_json(
+                report,
+                {"bundle": str(path), "bundle_mb": size, "quantize": quantize, "data": data, **comparison},
+            )
+        console.print(
+            f"use it: moviegenre predict --model {path} ...  |  moviegenre serve --model {path}",
+            soft_wrap=True,
+        )
 
 
 def _sample(data: str, fmt: str | None, limit: int):
