@@ -108,16 +108,33 @@ def median(runs: list[dict], key: str) -> float:
     return round(statistics.median(r[key] for r in runs), 3)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def install_args(ap: argparse.ArgumentParser) -> None:
+    """The options shared with bench_deploy_service: the two venvs, the model and its bundle."""
     ap.add_argument("--full", type=Path, default=ROOT / ".venv", help="venv of the full install")
     ap.add_argument(
         "--light", type=Path, default=Path("/tmp/light"), help='venv with only "moviegenre[serve]"'
     )
     ap.add_argument("--model", default=None, help="model folder for the full install (default: shipped)")
     ap.add_argument("--bundle", type=Path, default=None, help="its bundle (default: exported now)")
-    ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+
+
+def bundle_of(args, tmp: Path) -> Path:
+    """``--bundle``, or the model exported by the full install into ``tmp``."""
+    if args.bundle is not None:
+        return args.bundle
+    bundle = tmp / "bundle"
+    print(f"exporting {args.model or 'the shipped model'} to {bundle} ...", file=sys.stderr)
+    model_args = ["--model", args.model] if args.model else []
+    exe = args.full / "bin" / "moviegenre"
+    subprocess.run([str(exe), "export", *model_args, "--out", str(bundle)], check=True, env=ENV)
+    return bundle
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    install_args(ap)
+    ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
 
     full_mg, light_mg = args.full / "bin" / "moviegenre", args.light / "bin" / "moviegenre"
@@ -138,12 +155,8 @@ def main() -> None:
         check=True,
     ).stdout.strip()
     tmp = Path(tempfile.mkdtemp(prefix="bench-cold-"))
-    bundle = args.bundle
+    bundle = bundle_of(args, tmp)
     model_args = ["--model", args.model] if args.model else []
-    if bundle is None:
-        bundle = tmp / "bundle"
-        print(f"exporting {args.model or 'the shipped model'} to {bundle} ...", file=sys.stderr)
-        subprocess.run([str(full_mg), "export", *model_args, "--out", str(bundle)], check=True, env=ENV)
     poster = make_poster(tmp / "poster.jpg")
     movie = [*MOVIE, "--poster", str(poster), "--json"]
     cmds = {

@@ -24,10 +24,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_cold_predict import ENV, bundle_of, install_args
 from bench_service import free_port, load, make_posters
-
-ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 
 def memory_mb(pid: int) -> dict:
@@ -71,23 +69,13 @@ def serve(exe: Path, model: str | None, requests: int, concurrency: int) -> dict
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--full", type=Path, default=ROOT / ".venv", help="venv of the full install")
-    ap.add_argument(
-        "--light", type=Path, default=Path("/tmp/light"), help='venv with only "moviegenre[serve]"'
-    )
-    ap.add_argument("--model", default=None, help="model folder (default: the shipped model)")
-    ap.add_argument("--bundle", type=Path, default=None, help="its bundle (default: exported now)")
+    install_args(ap)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--concurrency", type=int, default=8)
-    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
 
     full_mg, light_mg = args.full / "bin" / "moviegenre", args.light / "bin" / "moviegenre"
-    bundle = args.bundle
-    if bundle is None:
-        bundle = Path(tempfile.mkdtemp(prefix="bench-deploy-")) / "bundle"
-        model_args = ["--model", args.model] if args.model else []
-        subprocess.run([str(full_mg), "export", *model_args, "--out", str(bundle)], check=True, env=ENV)
+    bundle = bundle_of(args, Path(tempfile.mkdtemp(prefix="bench-deploy-")))
     load_before = os.getloadavg()[0]
     result = {
         "model folder, full install": serve(full_mg, args.model, args.requests, args.concurrency),

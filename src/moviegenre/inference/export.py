@@ -43,19 +43,6 @@ def check_out(out: str | Path) -> Path:
     return out
 
 
-def library_versions() -> dict[str, str]:
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for pkg in ("moviegenre", "onnxruntime", "tokenizers", "numpy", "torch", "onnx"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            pass
-    return out
-
-
 def export_genrenet(net, path: Path) -> Path:
     """Trace a ``GenreNet`` (eval mode) to ONNX: ``x0..x{V-1} [B, D_v]``, ``mask [B, V]`` → ``logits``
     (+ ``weights`` when the fusion gives them)."""
@@ -124,6 +111,8 @@ def _copy_networks(clf, folder: Path, quantize: str | None) -> tuple[dict, dict]
 
 def write_bundle(clf, folder: Path, *, model_name: str, quantize: str | None = None, model_dir=None) -> Path:
     """Write the bundle of the fitted ``clf`` into the (empty, existing) ``folder``."""
+    from ..modeling.folder import library_versions
+
     networks, used = _copy_networks(clf, folder, quantize)
     export_genrenet(clf.net_, folder / "genrenet.onnx")
     write_json(folder / "config.json", {"config": clf.config.to_dict()})
@@ -149,7 +138,7 @@ def write_bundle(clf, folder: Path, *, model_name: str, quantize: str | None = N
         "model": model_name,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "quantize": quantize,
-        "versions": library_versions(),
+        "versions": library_versions(("moviegenre", "onnxruntime", "tokenizers", "numpy", "torch", "onnx")),
         "inputs": list(clf.inputs_),
         "views": list(clf.views_),
         "encoders": {
