@@ -402,3 +402,16 @@ def test_not_json_or_missing_bundle_json(copy, tmp_path):
     _refused(copy, "not valid JSON")
     with pytest.raises(ModelError, match="not found"):
         BundlePredictor.load(tmp_path / "nothing")
+
+
+def test_networks_are_kept_per_cache_folder(tmp_path):
+    """Two cache folders with different exports give different networks in one process (a network loaded
+    from one folder must never answer for another)."""
+    from moviegenre.encoders.networks import text_model
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    tiny_networks.install(a, POSTER)
+    tiny_networks.text_graph(b / "onnx" / tiny_networks.text_name(), seed=7)
+    ea = text_model("onnx", a).embed(["hello world"])
+    eb = text_model("onnx", b).embed(["hello world"])
+    assert not np.allclose(ea, eb)

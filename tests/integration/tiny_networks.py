@@ -77,12 +77,19 @@ def image_graph(path: Path, seed: int = 1) -> Path:
     return path
 
 
+def text_name() -> str:
+    """The file name of MiniLM's export in a cache's ``onnx/`` folder."""
+    from moviegenre.encoders.networks.export import EXPORT_VERSION
+
+    return f"minilm-l6-v2-pooled.v{EXPORT_VERSION}.onnx"
+
+
 def install(cache_dir: Path, poster_size: tuple[int, int]) -> Path:
     """Write both stand-ins where ``cache_dir``'s exports live (for ``poster_size`` = (H, W))."""
     from moviegenre.encoders.networks.export import EXPORT_VERSION
 
     onnx_dir = Path(cache_dir) / "onnx"
-    text_graph(onnx_dir / f"minilm-l6-v2-pooled.v{EXPORT_VERSION}.onnx")
+    text_graph(onnx_dir / text_name())
     h, w = poster_size
     image_graph(onnx_dir / f"lite0-{h}x{w}-pooled.v{EXPORT_VERSION}.onnx")
     return Path(cache_dir)

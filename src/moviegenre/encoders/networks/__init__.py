@@ -23,6 +23,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from ...config import default_cache_dir
 from ...errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -54,12 +55,14 @@ def _cached(key: tuple, build):
         return _MODELS[key]
 
 
-def _onnx_or_torch(backend: str, key: tuple, onnx_build, torch_build):
+def _onnx_or_torch(backend: str, key: tuple, onnx_build, torch_build, cache_dir=None):
     """The ONNX model when asked for (or "auto" and available), else torch. With "auto", a failed
-    export or session (e.g. a read-only cache folder) falls back to torch with a warning."""
+    export or session (e.g. a read-only cache folder) falls back to torch with a warning. ONNX models
+    are kept per cache folder: another folder may hold other exports (tests' stand-in networks)."""
     if resolve_backend(backend) == "onnx":
+        onnx_key = (*key, "onnx", str(Path(cache_dir or default_cache_dir()).expanduser().resolve()))
         try:
-            return _cached((*key, "onnx"), onnx_build)
+            return _cached(onnx_key, onnx_build)
         except ModelError:
             raise
         except Exception as e:
@@ -68,7 +71,7 @@ def _onnx_or_torch(backend: str, key: tuple, onnx_build, torch_build):
             log.warning("onnxruntime backend unavailable for %s (%s); using torch", key[0], e)
             model = _cached((*key, "torch"), torch_build)
             with _LOCK:
-                _MODELS[(*key, "onnx")] = model  # don't retry the export on every batch
+                _MODELS[onnx_key] = model  # don't retry the export on every batch
             return model
     return _cached((*key, "torch"), torch_build)
 
@@ -121,7 +124,7 @@ def text_model(
 
     if graphs:
         return _from_graphs(("text", str(graphs["graph"])), graphs, ("graph", "tokenizer"), onnx)
-    return _onnx_or_torch(backend, ("text",), onnx, torch)
+    return _onnx_or_torch(backend, ("text",), onnx, torch, cache_dir)
 
 
 def image_model(
@@ -147,4 +150,4 @@ def image_model(
 
     if graphs:
         return _from_graphs(("image", str(graphs["graph"])), graphs, ("graph",), onnx)
-    return _onnx_or_torch(backend, ("image", variant, size), onnx, torch)
+    return _onnx_or_torch(backend, ("image", variant, size), onnx, torch, cache_dir)
