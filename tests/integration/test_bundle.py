@@ -415,3 +415,26 @@ def test_networks_are_kept_per_cache_folder(tmp_path):
     ea = text_model("onnx", a).embed(["hello world"])
     eb = text_model("onnx", b).embed(["hello world"])
     assert not np.allclose(ea, eb)
+
+
+def test_graph_whose_weights_point_outside_the_bundle_is_refused(copy, tmp_path):
+    """An ONNX graph may keep weights in an external file: one named outside the bundle is refused by
+    onnxruntime (the reason for its minimum version in pyproject.toml), as a one-line error."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    (tmp_path / "secret.bin").write_bytes(np.arange(4, dtype=np.float32).tobytes())
+    w = numpy_helper.from_array(np.zeros(4, np.float32), "w")
+    w.ClearField("raw_data")
+    w.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", "../secret.bin"), ("offset", "0"), ("length", "16")):
+        w.external_data.add(key=k, value=v)
+    x = helper.make_tensor_value_info("x0", TensorProto.FLOAT, ["batch", 4])
+    y = helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 4])
+    graph = helper.make_graph([helper.make_node("Add", ["x0", "w"], ["logits"])], "evil", [x], [y], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    (copy / "genrenet.onnx").write_bytes(model.SerializeToString())
+    _edit_json(
+        copy, "bundle.json", lambda s: s["files"].update({"genrenet.onnx": _entry(copy / "genrenet.onnx")})
+    )
+    message = _refused(copy, "genrenet.onnx cannot be loaded")
+    assert "escapes" in message or "outside" in message
