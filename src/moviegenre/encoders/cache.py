@@ -50,6 +50,9 @@ class FeatureCache:
         self._read: set[str] = set()  # shard files already in the index
         self._lock = threading.RLock()  # one instance may serve several threads (the service)
         self.writable = True
+        # False: ``put`` writes shards but keeps no copy in memory and ``compact`` waits for another
+        # run (it would load the whole folder): a streaming ``embed`` stays flat however many movies
+        self.retain = True
         self.dim: int | None = dim  # when given, shards of another width are ignored
 
     @classmethod
@@ -161,6 +164,8 @@ class FeatureCache:
         self._read.add(written.name)
         if self.dim is None:
             self.dim = int(feats.shape[1])
+        if not self.retain:
+            return
         for j, i in enumerate(rows):
             index[keys[i]] = (feats[j], bool(pres[j]), why.get(str(j), ""))
 
@@ -177,7 +182,7 @@ class FeatureCache:
     def compact(self, min_shards: int = COMPACT_AT) -> bool:
         """Merge all shards into one when there are at least ``min_shards``. Returns True if merged."""
         shards = self._shards()
-        if len(shards) < max(min_shards, 2) or not self.writable:
+        if len(shards) < max(min_shards, 2) or not self.writable or not self.retain:
             return False
         from safetensors.numpy import save_file
 
