@@ -188,6 +188,8 @@ def test_streaming_embed_writes_shards_and_keeps_none_in_memory(tmp_path, monkey
     assert run["movies"] == 40 and run["inputs"]["title"]["present"] == 40
     assert enc.computed == 40 and len(enc.cache._index) == 0  # written to disk, not kept
     assert len(list(enc.cache.dir.glob("shard-*.safetensors"))) == 5  # one shard per batch
+    feats, present = enc.encode(movies)  # the same process, after the stream: read back, not recomputed
+    assert enc.computed == 40 and present.all()
 
     monkeypatch.setattr("moviegenre.encoders.cache._OPEN", {})  # a later run (train) reads them all
     later = Countable(tmp_path)

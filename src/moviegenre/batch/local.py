@@ -61,14 +61,23 @@ def embed_stream(encoders: dict, stream: MovieStream, *, progress: bool = True, 
     cache and are fitted on the first batch only to report their size and speed.
     Returns ``{"movies": n, "inputs": {name: {"present", "skipped", "seconds", "load_seconds"}}}``.
     """
-    from ..encoders import networks
-
     stats = {
         name: {"present": 0, "skipped": Counter(), "seconds": 0.0, "load_seconds": 0.0} for name in encoders
     }
-    for enc in encoders.values():
-        if enc.pretrained:
-            enc.cache.retain = False
+    caches = [enc.cache for enc in encoders.values() if enc.pretrained]
+    for cache in caches:
+        cache.retain = False
+    try:
+        movies = _embed_batches(encoders, stream, stats, progress, limit)
+    finally:
+        for cache in caches:  # later lookups in this process read the shards back
+            cache.retain = True
+    return {"movies": movies, "inputs": stats}
+
+
+def _embed_batches(encoders: dict, stream: MovieStream, stats: dict, progress: bool, limit: int) -> int:
+    from ..encoders import networks
+
     movies, fitted = 0, set()
     with progress_bar(stream, "embedding", progress) as bar:
         for batch in limited(stream, limit):
@@ -87,4 +96,4 @@ def embed_stream(encoders: dict, stream: MovieStream, *, progress: bool = True, 
                 s["skipped"].update(enc.skipped)
             movies += len(batch)
             bar.update(stream.rows_read - bar.n)
-    return {"movies": movies, "inputs": stats}
+    return movies

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.parquet import require_pyarrow
 from ..errors import MovieGenreError
 from ..files import atomic_path
 from ..records import Movie
@@ -37,6 +38,8 @@ def check_out(path: Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
         raise MovieGenreError(f"--out must end in .parquet, .jsonl or .csv, not {Path(path).name}")
+    if suffix == ".parquet":
+        require_pyarrow()
     return suffix
 
 

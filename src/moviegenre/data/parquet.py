@@ -47,9 +47,18 @@ MAGIC = b"PAR1"
 BATCH_ROWS = 1024
 
 
+def require_pyarrow() -> None:
+    """A one-line error when pyarrow (an extra) is missing."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise DataError("Parquet needs pyarrow: pip install 'moviegenre[parquet]'") from None
+
+
 def open_parquet(path: Path):
     """``(pyarrow.parquet.ParquetFile, columns to read)``; ``DataError`` for a file that is not
     Parquet or has none of the identity columns."""
+    require_pyarrow()
     import pyarrow as pa
     import pyarrow.parquet as pq
 
