@@ -113,7 +113,10 @@ def run_cli(args: list[str]) -> dict:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     t = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moviegenre", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [sys.executable, "-m", "moviegenre", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     sampler = TreeSampler(proc.pid)
     sampler.start()
@@ -185,7 +188,9 @@ def parity(work: Path, n: int) -> dict:
     out = {"movies": n, "input": "Parquet, real movies with posters (half paths, half bytes)", "engines": {}}
     for engine in ("local", "ray"):
         print(f"predict --engine {engine} on {n:,} movies ... (load {loadavg()})", flush=True)
-        res = run_cli(["predict", "--data", str(data), "--out", str(work / f"{engine}.parquet"), "--engine", engine])
+        res = run_cli(
+            ["predict", "--data", str(data), "--out", str(work / f"{engine}.parquet"), "--engine", engine]
+        )
         res["rows_per_s"] = round(n / res["seconds"], 1)
         res["cpu_ms_per_movie"] = round(1000 * res["cpu_seconds"] / n, 1)
         out["engines"][engine] = res
@@ -203,7 +208,9 @@ def parity(work: Path, n: int) -> dict:
 
 
 # -- memory against row count -------------------------------------------------------------------------
-_ADJ = "Silent Broken Golden Hidden Last Crimson Frozen Wild Secret Lonely Burning Distant Iron Paper Midnight"
+_ADJ = (
+    "Silent Broken Golden Hidden Last Crimson Frozen Wild Secret Lonely Burning Distant Iron Paper Midnight"
+)
 _NOUN = "River Garden Empire Letter Harbor Mirror Horizon Kingdom Shadow Promise Orchard Signal Voyage Winter"
 _PLACE = "Avalon Brixton Cordoba Dunmore Elsinore Fairhaven Galway Hollow Creek Ithaca Juniper Bay Kestrel"
 
@@ -240,7 +247,10 @@ def memory(work: Path, sizes: list[int]) -> dict:
 # -- report -------------------------------------------------------------------------------------------
 def markdown(results: dict) -> str:
     """The tables of docs/scale.md, from the results."""
-    lines = [f"Measured {results['when']} on {results['cpus']} CPU cores; load average at the start: {results['load']}.", ""]
+    lines = [
+        f"Measured {results['when']} on {results['cpus']} CPU cores; load average at the start: {results['load']}.",
+        "",
+    ]
     if p := results.get("parity"):
         lines += [
             f"**Same input, both engines** ({p['movies']:,} movies, {p['input']}):",
@@ -304,7 +314,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("part", nargs="?", choices=["all", "parity", "memory"], default="all")
     ap.add_argument("--movies", type=int, default=1500, help="movies of the parity run")
-    ap.add_argument("--rows", type=int, nargs="+", default=[4000, 40000], help="row counts of the memory runs")
+    ap.add_argument(
+        "--rows", type=int, nargs="+", default=[4000, 40000], help="row counts of the memory runs"
+    )
     ap.add_argument("--json", type=Path, help="write the results here (the docs table is made from it)")
     ap.add_argument("--docs", type=Path, help="rewrite the figures block of this Markdown file")
     ap.add_argument("--from-json", type=Path, help="only render --docs from an earlier --json")

@@ -10,14 +10,13 @@ engine gets ``load`` (a picklable function returning one) so each actor loads it
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from ..config import BATCH_DEFAULTS, BatchConfig, EncoderConfig
 from ..data import resolve_source, stream_movies
 from ..errors import MovieGenreError
-from .local import embed_stream, predict_stream, progress_bar
+from .local import embed_stream, empty_stats, predict_stream, progress_bar
 from .writers import check_out, exit_on_sigterm, open_predictions
 
 __all__ = ["embed_file", "predict_file"]
@@ -116,7 +115,7 @@ def embed_file(
             )
     stats = run["inputs"]
     for n, enc in encoders.items():
-        s = stats.get(n) or {"present": 0, "skipped": Counter(), "seconds": 0.0, "load_seconds": 0.0}
+        s = stats.get(n) or empty_stats()
         s.update(encoder=enc.name, version=enc.version, dim=enc.dim, skipped=dict(s["skipped"]))
         if n not in run["inputs"]:
             s["note"] = "fitted by train on its training movies: nothing to cache"

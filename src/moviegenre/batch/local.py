@@ -61,9 +61,7 @@ def embed_stream(encoders: dict, stream: MovieStream, *, progress: bool = True, 
     cache and are fitted on the first batch only to report their size and speed.
     Returns ``{"movies": n, "inputs": {name: {"present", "skipped", "seconds", "load_seconds"}}}``.
     """
-    stats = {
-        name: {"present": 0, "skipped": Counter(), "seconds": 0.0, "load_seconds": 0.0} for name in encoders
-    }
+    stats = {name: empty_stats() for name in encoders}
     caches = [enc.cache for enc in encoders.values() if enc.pretrained]
     for cache in caches:
         cache.retain = False
@@ -76,8 +74,6 @@ def embed_stream(encoders: dict, stream: MovieStream, *, progress: bool = True, 
 
 
 def _embed_batches(encoders: dict, stream: MovieStream, stats: dict, progress: bool, limit: int) -> int:
-    from ..encoders import networks
-
     movies, fitted = 0, set()
     with progress_bar(stream, "embedding", progress) as bar:
         for batch in limited(stream, limit):
@@ -85,15 +81,35 @@ def _embed_batches(encoders: dict, stream: MovieStream, stats: dict, progress: b
                 if not enc.pretrained and name not in fitted:
                     enc.fit(batch)
                     fitted.add(name)
-                loaded = sum(networks.LOAD_SECONDS.values())
-                t = time.perf_counter()
-                _, present = enc.encode(batch, cache=True)
-                load = sum(networks.LOAD_SECONDS.values()) - loaded  # a network loading is not encoding
-                s = stats[name]
-                s["seconds"] += time.perf_counter() - t - load
-                s["load_seconds"] += load
-                s["present"] += int(present.sum())
-                s["skipped"].update(enc.skipped)
+                add_stats(stats[name], encode_batch(enc, batch))
             movies += len(batch)
             bar.update(stream.rows_read - bar.n)
     return movies
+
+
+def encode_batch(enc, movies: list[Movie]) -> dict:
+    """Encode ``movies`` (pretrained encoders: into the feature cache); the batch's figures."""
+    from ..encoders import networks
+
+    loaded = sum(networks.LOAD_SECONDS.values())
+    t = time.perf_counter()
+    _, present = enc.encode(movies, cache=True)
+    load = sum(networks.LOAD_SECONDS.values()) - loaded  # a network loading is not encoding
+    return {
+        "present": int(present.sum()),
+        "skipped": Counter(enc.skipped),
+        "seconds": time.perf_counter() - t - load,
+        "load_seconds": load,
+    }
+
+
+def empty_stats() -> dict:
+    """An input's figures before any batch: movies with it, skipped by reason, encoding and loading seconds."""
+    return {"present": 0, "skipped": Counter(), "seconds": 0.0, "load_seconds": 0.0}
+
+
+def add_stats(total: dict, batch: dict) -> None:
+    """Add one batch's figures (``empty_stats`` keys) to ``total``."""
+    for k in ("present", "seconds", "load_seconds"):
+        total[k] += batch[k]
+    total["skipped"].update(batch["skipped"])

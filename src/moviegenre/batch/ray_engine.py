@@ -15,6 +15,7 @@ Ray is imported here only; ``pip install 'moviegenre[ray]'``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from ..config import BatchConfig, EncoderConfig
 from ..errors import MovieGenreError
+from .local import add_stats, empty_stats, encode_batch
 from .writers import Predictions
 
 try:
@@ -46,7 +48,7 @@ class JsonlLines(FileBasedDatasource):
 
     def _read_stream(self, f, path: str):
         lines: list[bytes] = []
-        rest = b""
+        rest = f.read(3).removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM, as the local reader drops it
         while chunk := f.read(1 << 20):
             parts = (rest + chunk).split(b"\n")
             rest = parts.pop()
@@ -115,7 +117,7 @@ def decode(table, fmt: str, root: Path | None, name: str):
     for row in rows:
         skipped, issue = Counter(), Counter()
         if fmt == "jsonl":
-            line = row.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+            line = row.decode("utf-8", errors="surrogateescape")
             movie = row_movie(name, 0, line, root, skipped, issue)
         else:
             movie = movie_from_row(row, root, skipped, issue)
@@ -181,23 +183,8 @@ class EmbedActor:
         self.fmt, self.root, self.name = fmt, Path(root) if root else None, name
 
     def __call__(self, table):
-        import time
-
-        from ..encoders import networks
-
         movies, skips, issues = decode(table, self.fmt, self.root, self.name)
-        stats = {}
-        for name, enc in self.encoders.items():
-            loaded = sum(networks.LOAD_SECONDS.values())
-            t = time.perf_counter()
-            present = enc.encode(movies, cache=True)[1] if movies else []
-            load = sum(networks.LOAD_SECONDS.values()) - loaded
-            stats[name] = {
-                "present": int(sum(present)),
-                "skipped": dict(enc.skipped) if movies else {},
-                "seconds": time.perf_counter() - t - load,
-                "load_seconds": load,
-            }
+        stats = {name: encode_batch(enc, movies) for name, enc in self.encoders.items()}
         return pa.table(
             {
                 "rows": [len(skips)],
@@ -219,17 +206,27 @@ def _pool(config: BatchConfig) -> dict:
     }
 
 
-def _run(fn):
-    """Ray's errors (a failed task, a lost actor) as one line; the run's own errors pass through."""
+@contextlib.contextmanager
+def _pipeline(actor, path: Path, fmt: str, root: Path | None, config: BatchConfig, **kwargs):
+    """The Dataset read → ``actor`` pool (constructed with ``kwargs`` plus where the rows come from),
+    on a Ray started (and stopped after) or joined for the block; Ray's errors as one line."""
+    started = start(config)
     try:
-        return fn()
-    except MovieGenreError:
-        raise
+        kwargs.update(
+            fmt=fmt, root=str(root) if root else None, name=path.name, threads=config.threads_per_actor
+        )
+        ds = read(path, fmt, config.batch_size).map_batches(
+            actor, fn_constructor_kwargs=kwargs, batch_format="pyarrow", **_pool(config)
+        )
+        yield ds
     except ray.exceptions.RayError as e:
         cause = getattr(e, "cause", None) or e
         raise MovieGenreError(
             f"ray engine failed: {type(cause).__name__}: {str(cause).splitlines()[0]}"
         ) from None
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def predict(
@@ -245,50 +242,27 @@ def predict(
 ) -> tuple[Counter, Counter]:
     """Predict every row of ``path`` into ``writer`` on Ray; returns the skipped rows by reason and
     the issues of kept rows (``bar``: a tqdm bar, advanced by rows; ``genres``/``inputs``: the predictor's)."""
-    started = start(config)
-    try:
-        skipped = Counter()
-        seen: set[str] = set()
-        ds = read(path, fmt, config.batch_size).map_batches(
-            PredictActor,
-            fn_constructor_kwargs={
-                "loader": loader,
-                "fmt": fmt,
-                "root": str(root) if root else None,
-                "name": path.name,
-                "threads": config.threads_per_actor,
-            },
-            batch_format="pyarrow",
-            **_pool(config),
-        )
-
-        def consume():
-            issues = Counter()
-            for table in ds.iter_batches(batch_format="pyarrow", batch_size=None):
-                skip, issue = table.column(SKIP).to_pylist(), table.column(ISSUE).to_pylist()
-                keys = table.column("key").to_pylist()
-                keep = []
-                for s, i, k in zip(skip, issue, keys, strict=True):
-                    if s is not None:
-                        skipped[s] += 1
-                    elif k in seen:
-                        skipped["duplicate key"] += 1
-                    else:
-                        seen.add(k)
-                        keep.append(True)
-                        if i is not None:
-                            issues[i] += 1
-                        continue
-                    keep.append(False)
-                writer.write(Predictions.from_arrow(table.filter(pa.array(keep)), genres, inputs))
-                bar.update(table.num_rows)
-            return issues
-
-        issues = _run(consume)
-        return skipped, issues
-    finally:
-        if started:
-            ray.shutdown()
+    skipped, issues, seen = Counter(), Counter(), set()
+    with _pipeline(PredictActor, path, fmt, root, config, loader=loader) as ds:
+        for table in ds.iter_batches(batch_format="pyarrow", batch_size=None):
+            keep = []
+            for skip, issue, key in zip(
+                table.column(SKIP).to_pylist(),
+                table.column(ISSUE).to_pylist(),
+                table.column("key").to_pylist(),
+                strict=True,
+            ):
+                if skip is None and key in seen:
+                    skip = "duplicate key"  # the local reader's rule: the first one wins
+                if skip is not None:
+                    skipped[skip] += 1
+                elif issue is not None:
+                    issues[issue] += 1
+                keep.append(skip is None)
+                seen.add(key)
+            writer.write(Predictions.from_arrow(table.filter(pa.array(keep)), genres, inputs))
+            bar.update(table.num_rows)
+    return skipped, issues
 
 
 def embed(
@@ -303,42 +277,20 @@ def embed(
 ) -> dict:
     """Encode every row of ``path`` with the (pretrained) encoders ``names`` into ``cache_dir``'s
     feature cache on Ray. Returns ``{"movies", "skipped", "issues", "inputs": {name: stats}}``."""
-    started = start(config)
-    try:
-        ds = read(path, fmt, config.batch_size).map_batches(
-            EmbedActor,
-            fn_constructor_kwargs={
-                "names": names,
-                "encoder_config": encoder_config.to_dict(),
-                "cache_dir": str(cache_dir),
-                "fmt": fmt,
-                "root": str(root) if root else None,
-                "name": path.name,
-                "threads": config.threads_per_actor,
-            },
-            batch_format="pyarrow",
-            **_pool(config),
-        )
-
-        def consume():
-            total = {"movies": 0, "skipped": Counter(), "issues": Counter()}
-            stats = {
-                n: {"present": 0, "skipped": Counter(), "seconds": 0.0, "load_seconds": 0.0} for n in names
-            }
-            for table in ds.iter_batches(batch_format="pyarrow", batch_size=None):
-                for row in table.to_pylist():
-                    total["movies"] += row["movies"]
-                    total["skipped"].update(json.loads(row["skipped"]))
-                    total["issues"].update(json.loads(row["issues"]))
-                    for n, s in json.loads(row["stats"]).items():
-                        stats[n]["present"] += s["present"]
-                        stats[n]["skipped"].update(s["skipped"])
-                        stats[n]["seconds"] += s["seconds"]
-                        stats[n]["load_seconds"] += s["load_seconds"]
-                    bar.update(row["rows"])
-            return {**total, "inputs": stats}
-
-        return _run(consume)
-    finally:
-        if started:
-            ray.shutdown()
+    run = {
+        "movies": 0,
+        "skipped": Counter(),
+        "issues": Counter(),
+        "inputs": {n: empty_stats() for n in names},
+    }
+    kwargs = {"names": names, "encoder_config": encoder_config.to_dict(), "cache_dir": str(cache_dir)}
+    with _pipeline(EmbedActor, path, fmt, root, config, **kwargs) as ds:
+        for table in ds.iter_batches(batch_format="pyarrow", batch_size=None):
+            for row in table.to_pylist():
+                run["movies"] += row["movies"]
+                run["skipped"].update(json.loads(row["skipped"]))
+                run["issues"].update(json.loads(row["issues"]))
+                for n, s in json.loads(row["stats"]).items():
+                    add_stats(run["inputs"][n], s)
+                bar.update(row["rows"])
+    return run
