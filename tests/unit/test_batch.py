@@ -128,13 +128,14 @@ def test_interrupted_run_leaves_no_file(tmp_path, suffix):
 
 def test_sigterm_becomes_a_clean_exit(tmp_path):
     out = tmp_path / "p.parquet"
+    before = signal.getsignal(signal.SIGTERM)  # SIG_DFL, or Ray's handler once Ray ran in this process
     with pytest.raises(SystemExit), exit_on_sigterm(), open_predictions(out, GENRES, INPUTS) as w:
         w.write(Predictions.from_details(_movies(2), Predictor().predict_details(_movies(2)), GENRES, INPUTS))
         handler = signal.getsignal(signal.SIGTERM)
-        assert callable(handler)  # not SIG_DFL, which would end the process with no cleanup
+        assert handler is not before and callable(handler)  # SIG_DFL would end the process, no cleanup
         handler(signal.SIGTERM, None)  # what a `kill` does (not sent for real: it would end pytest)
     assert os.listdir(tmp_path) == []
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back
 
 
 def test_pipeline_holds_at_most_one_batch(tmp_path):

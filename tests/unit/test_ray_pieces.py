@@ -12,17 +12,21 @@ import pytest
 
 pytest.importorskip("ray")
 
-from moviegenre.batch import predict_file  # noqa: E402
-from moviegenre.batch import ray_engine  # noqa: E402
-from moviegenre.config import BatchConfig  # noqa: E402
-from moviegenre.errors import MovieGenreError  # noqa: E402
+from moviegenre.batch import (
+    predict_file,
+    ray_engine,
+)
+from moviegenre.config import BatchConfig
+from moviegenre.errors import MovieGenreError
 
 
 class Predictor:
     genres_, inputs_ = ["A", "B"], ["title"]
 
     def predict_details(self, movies, cache=True):
-        return [{"genres": ["A"], "scores": {"A": 0.75, "B": 0.25}, "weights": {"title": 1.0}} for _ in movies]
+        return [
+            {"genres": ["A"], "scores": {"A": 0.75, "B": 0.25}, "weights": {"title": 1.0}} for _ in movies
+        ]
 
 
 def test_jsonl_lines_streams_blocks_of_raw_lines(monkeypatch):

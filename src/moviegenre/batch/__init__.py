@@ -92,34 +92,32 @@ def embed_file(
     from ..encoders import build_encoder
 
     t0 = time.perf_counter()
+    if config.engine == "ray" and limit:
+        raise MovieGenreError("--limit works with the local engine only")
     stream = stream_movies(source, format, posters, config.batch_size)
+    ray_path = _ray_source(source, format) if config.engine == "ray" else None
     encoders = {n: build_encoder(n, encoder_config, cache_dir=cache_dir) for n in names}
-    if config.engine == "local":
+    if ray_path is None:
         run = embed_stream(encoders, stream, progress=progress, limit=limit)
-        run["skipped"], run["issues"] = dict(stream.skipped), dict(stream.issues)
+        run["skipped"], run["issues"] = stream.skipped, stream.issues
     else:
         from . import ray_engine
 
-        if limit:
-            raise MovieGenreError("--limit works with the local engine only")
         pretrained = [n for n, e in encoders.items() if e.pretrained]
         with progress_bar(stream, "embedding", progress) as bar:
             run = ray_engine.embed(
-                *_ray_source(source, format),
-                stream.poster_root,
-                pretrained,
-                encoder_config,
-                cache_dir,
-                config,
-                bar,
+                *ray_path, stream.poster_root, pretrained, encoder_config, cache_dir, config, bar
             )
-    stats = run["inputs"]
+    done = run["inputs"]
+    run["inputs"] = {}
     for n, enc in encoders.items():
-        s = stats.get(n) or empty_stats()
+        s = done.get(n) or {
+            **empty_stats(),
+            "note": "fitted by train on its training movies: nothing to cache",
+        }
         s.update(encoder=enc.name, version=enc.version, dim=enc.dim, skipped=dict(s["skipped"]))
-        if n not in run["inputs"]:
-            s["note"] = "fitted by train on its training movies: nothing to cache"
-        stats[n] = s
+        run["inputs"][n] = s
+    run["skipped"], run["issues"] = dict(run["skipped"]), dict(run["issues"])
     run["seconds"] = time.perf_counter() - t0
     run["engine"] = config.engine
     return run

@@ -61,17 +61,15 @@ def print_details(d: dict) -> None:
             out.print(f"  {name:<10} {w:5.2f} {'█' * round(w * 30)}")
 
 
-def predict_file(model: str | None, data: str, out: Path, options: dict) -> None:
+def predict_file(model: str | None, data: str, out: Path, fmt: str | None, config: BatchConfig) -> None:
     """``--data``: stream the file through the predictor into ``out`` (``moviegenre.batch``)."""
     from functools import partial
 
     from ..batch import predict_file as run
-    from ..config import BatchConfig
 
-    config = BatchConfig(**{k: v for k, v in options.items() if k != "format"})
-    # an absolute path: Ray actors load the model themselves, from another working directory
-    model = str(Path(model).expanduser().resolve()) if model else None
-    report = run(data, out, load=partial(load_classifier, model), format=options["format"], config=config)
+    if model and Path(model).expanduser().is_dir():  # Ray actors load it from another working directory
+        model = str(Path(model).expanduser().resolve())
+    report = run(data, out, load=partial(load_classifier, model), format=fmt, config=config)
     rate = report["written"] / max(report["seconds"], 1e-9)
     console.print(
         f"wrote {report['written']:,} predictions to {out} in {report['seconds']:.1f}s ({rate:,.0f} movies/s)"
@@ -115,8 +113,8 @@ def register(app: typer.Typer) -> None:
         if data is not None:
             if out is None:
                 raise MovieGenreError("--data needs --out preds.parquet, preds.jsonl or preds.csv")
-            options = dict(format=format, batch_size=batch_size, engine=engine, ray_address=ray_address)
-            predict_file(model, data, out, {**options, "actors": actors})
+            config = BatchConfig(batch_size=batch_size, engine=engine, ray_address=ray_address, actors=actors)
+            predict_file(model, data, out, format, config)
             return
         movie = movie_from_flags(title, overview, companies, poster)  # check input before loading the model
         # one movie: nothing worth keeping in the feature cache (it would be a shard per call)
