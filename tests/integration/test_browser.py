@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_poster
-from serving_helpers import GENRES, FakeClassifier
+from serving_helpers import ALL_INPUTS, GENRES, FakeClassifier
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -55,6 +55,19 @@ def server_url():
     from moviegenre.serving.app import create_app
 
     yield from serve(create_app(classifier=FakeClassifier()))
+
+
+@pytest.fixture
+def every_input():
+    """(url, classifier) of a service whose model reads every input, and wants an API key."""
+    from moviegenre.serving.app import create_app
+
+    fake = FakeClassifier(inputs=ALL_INPUTS)
+    for url in serve(create_app(classifier=fake, api_key=KEY)):
+        yield url, fake
+
+
+KEY = "browser-key-0123456789abcdef"
 
 
 @pytest.fixture
@@ -140,5 +153,85 @@ def test_page_with_a_real_saved_model(real_server_url, tmp_path):
             assert page.locator("#genre-bars .bar").count() == 5
             assert page.locator("#genre-bars .bar.predicted").count() >= 1
             assert page.locator("#weight-bars .bar").count() == 4
+        finally:
+            browser.close()
+
+
+def test_page_sends_the_more_fields_and_the_api_key(every_input, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    url, fake = every_input
+    poster = make_poster(tmp_path / "poster.jpg", (20, 10, 10))
+    with sync_api.sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page()
+            page.goto(url + "/", wait_until="domcontentloaded")
+            page.wait_for_selector("#api-key-row:not([hidden])")  # /health said a key is needed
+
+            page.fill("#title", "The Vault")
+            page.click("#more summary")
+            page.fill("#keywords", "heist; explosion")
+            page.fill("#director", "Jane Doe")
+            page.fill("#cast", "First Actor; Second Actor")
+            page.fill("#tagline", "Nobody gets out.")
+            page.fill("#year", "2001")
+            page.fill("#runtime", "104")
+            page.fill("#language", "en")
+            # country left empty: not sent, not an error
+            page.set_input_files("#poster", str(poster))
+
+            page.click("#submit")  # no key yet: the service's 401 is shown
+            page.wait_for_selector("#status.error")
+            assert "401" in page.locator("#status").inner_text()
+
+            page.fill("#api-key", KEY)
+            page.click("#submit")
+            page.wait_for_selector("#genre-bars .bar")
+            assert page.locator("#status").inner_text() == ""
+            m = fake.seen[-1]
+            assert (m.keywords, m.director, m.cast, m.tagline) == (
+                ("heist", "explosion"),
+                "Jane Doe",
+                ("First Actor", "Second Actor"),
+                "Nobody gets out.",
+            )
+            assert (m.year, m.runtime, m.language, m.country) == (2001, 104.0, "en", None)
+            predicted = page.locator("#genre-bars .bar.predicted").evaluate_all(
+                "els => els.map(e => e.dataset.name)"
+            )
+            assert predicted == ["Action"]  # "explosion" came through the keywords
+            # "how much each input counted" shows every input this model has, the new ones too
+            weights = page.locator("#weight-bars .bar").evaluate_all("els => els.map(e => e.dataset.name)")
+            assert weights == ALL_INPUTS
+
+            # the key is kept in this browser: a new visit predicts without typing it again
+            page.reload(wait_until="domcontentloaded")
+            page.wait_for_selector("#api-key-row:not([hidden])")
+            assert page.locator("#api-key").input_value() == KEY
+            page.fill("#title", "Funny Ghost")
+            page.click("#submit")
+            page.wait_for_selector("#genre-bars .bar")
+            assert page.locator("#status").inner_text() == ""
+            assert fake.seen[-1].title == "Funny Ghost"
+        finally:
+            browser.close()
+
+
+def test_page_runs_under_its_content_security_policy(server_url, tmp_path):
+    """No CSP violation while the page loads and predicts (inline script or style would be one)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    poster = make_poster(tmp_path / "poster.jpg", (20, 10, 10))
+    with sync_api.sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page()
+            violations = []
+            page.on(
+                "console",
+                lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+            )
+            submit_movie(page, server_url, poster, title="Funny Ghost", overview="a family")
+            assert page.locator("#poster-preview").is_visible()  # the blob: preview is allowed
+            assert violations == []
         finally:
             browser.close()

@@ -11,13 +11,17 @@ import subprocess
 
 import pytest
 from fake_tmdb import FakeTMDB, jpeg_bytes
-from test_download import KEY, config
-from test_download_cli import base_args, cli, env, grep_everything, write_metadata
+from test_download import config as base_config
+from test_download_cli import KEY, base_args, cli, env, grep_everything, write_metadata
 
 from moviegenre.download import DownloadConfig, PosterJob, download_posters
 from moviegenre.download.failures import read_failures, write_failures
 from moviegenre.download.redact import redact
 from moviegenre.errors import ConfigError
+
+
+def config(fake: FakeTMDB, out, **kw) -> DownloadConfig:
+    return base_config(fake, out, api_key=KEY, **kw)
 
 
 def other_host(fake: FakeTMDB) -> str:
@@ -94,10 +98,10 @@ def test_redirect_loops_and_downgrades_stop(tmp_path):
 @pytest.mark.parametrize(
     ("key", "what"),
     [
-        ("k3y-Zq81xVw-é-do-not-print", "non-ASCII character at position 12"),
+        ("k3y-Zq81xVw-é-do-not-print", "non-ASCII character at position 13"),
         ("k3y-Zq81xVw\ndo-not-print", "line break at position 12"),
         ("k3y-Zq81xVw do-not-print", "space at position 12"),
-        ("k3y-Zq81xVw\x00do-not-print", "control character"),
+        ("k3y-Zq81xVw\x07do-not-print", "control character"),
     ],
 )
 def test_a_bad_key_is_a_one_line_error_that_does_not_show_it(tmp_path, key, what):

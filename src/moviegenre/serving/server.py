@@ -63,11 +63,12 @@ def guarded_h11(header_timeout_s: float):
                 return  # a request is being served: its body has its own bound
             import h11
 
-            if self.conn.our_state is h11.IDLE:  # nothing answered on this cycle yet: say why
-                self.transport.write(timeout_answer)
-            client = f"{self.client[0]}:{self.client[1]}" if self.client else "?"
-            log.info("closed the connection of %s: no complete request within %g s", client, header_timeout_s)
-            self.transport.close()
+            started = bool(self.conn.trailing_data[0])  # bytes of a request whose headers never ended
+            if started and self.conn.our_state is h11.IDLE:
+                self.transport.write(timeout_answer)  # say why, then hang up
+                client = f"{self.client[0]}:{self.client[1]}" if self.client else "?"
+                log.info("closed the connection of %s: no complete request within %g s", client, header_timeout_s)
+            self.transport.close()  # a connection that never said anything just closes (as keep-alive does)
 
     return GuardedH11Protocol
 
