@@ -191,10 +191,10 @@ def test_schemathesis_finds_nothing(served):
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
     assert st, "schemathesis' st command is not installed"
     config = Path(__file__).with_name("schemathesis.toml")
+    target = ["run", url + "/openapi.json", "-H", f"Authorization: Bearer {KEY}", "--checks", "all"]
     bounds = ["--max-examples", "40", "--seed", "1", "--workers", "1", "--request-timeout", "30"]
     run = subprocess.run(
-        [st, "--config-file", str(config), "run", url + "/openapi.json", "-H", f"Authorization: Bearer {KEY}"]
-        + [*bounds, "--checks", "all", "--no-color"],
+        [st, "--config-file", str(config), *target, *bounds, "--no-color"],
         capture_output=True,
         text=True,
         timeout=900,

@@ -67,7 +67,9 @@ def guarded_h11(header_timeout_s: float):
             if started and self.conn.our_state is h11.IDLE:
                 self.transport.write(timeout_answer)  # say why, then hang up
                 client = f"{self.client[0]}:{self.client[1]}" if self.client else "?"
-                log.info("closed the connection of %s: no complete request within %g s", client, header_timeout_s)
+                log.info(
+                    "closed the connection of %s: no complete request within %g s", client, header_timeout_s
+                )
             self.transport.close()  # a connection that never said anything just closes (as keep-alive does)
 
     return GuardedH11Protocol
