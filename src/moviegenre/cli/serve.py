@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         from ..serving.security import API_KEY_ENV, check_api_key, check_origins
         from ..serving.server import run
 
-        key = api_key or os.environ.get(API_KEY_ENV) or None
+        key = (api_key or os.environ.get(API_KEY_ENV) or "").strip() or None  # stray newline of a paste
         if key is not None:
             check_api_key(key)  # before the slow model load
         origins = check_origins(cors_origin or [])
