@@ -29,12 +29,11 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_service import free_port  # noqa: E402
+from bench_service import free_port, start_server  # noqa: E402
 
 BEGIN, END = "<!-- load:begin -->", "<!-- load:end -->"
 
@@ -45,29 +44,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024, 1)
     raise RuntimeError("no VmRSS")
-
-
-def start_server(model: str | None, port: int, log: Path, workers: int, threads: int) -> subprocess.Popen:
-    import httpx
-
-    cmd = [sys.executable, "-m", "moviegenre", "serve", "--port", str(port)]
-    cmd += ["--workers", str(workers), "--threads", str(threads)] + (["--model", model] if model else [])
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    env.pop("MOVIEGENRE_API_KEY", None)
-    with log.open("wb") as f:
-        proc = subprocess.Popen(cmd, env=env, stdout=f, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the service exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("the service did not start within 180 s")
 
 
 def run_locust(url: str, users: int, seconds: int, user_rate: float | None, out: Path) -> dict:
@@ -129,7 +105,9 @@ def measure(args) -> dict:
         "workers": args.workers,
         "threads": args.threads,
     }
-    proc = start_server(args.model, port, out / "serve.log", args.workers, args.threads)
+    from moviegenre.pretrained import resolve_model_dir
+
+    proc = start_server(resolve_model_dir(args.model), port, args.threads, args.workers, out / "serve.log")
     try:
         result["rss_before_warmup_mb"] = rss_mb(proc.pid)
         probe = run_locust(url, args.probe_users, args.probe, None, out)

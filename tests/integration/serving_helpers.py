@@ -3,6 +3,8 @@ can be tested in milliseconds without training anything."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 from moviegenre.data.images import open_image
@@ -88,3 +90,44 @@ def tiny_model_dir():
         _TINY["dir"] = clf.save(root / "model")
         _TINY["root"] = root
     return _TINY["dir"]
+
+
+@contextmanager
+def serve_process(args: list[str], log_path, env: dict | None = None, timeout: float = 180):
+    """``moviegenre serve ARGS --port P`` in a subprocess (output to ``log_path``) until it answers
+    ``/health``; yields its URL, then stops it."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moviegenre", "serve", *args, "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            assert proc.poll() is None, open(log_path, errors="replace").read()[-3000:]
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "serve did not come up"
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -24,6 +24,11 @@ def config(fake: FakeTMDB, out, **kw) -> DownloadConfig:
     return base_config(fake, out, api_key=KEY, **kw)
 
 
+def download(args: list[str], key: str = KEY) -> subprocess.CompletedProcess:
+    """``moviegenre posters download ARGS`` with ``key`` in $TMDB_API_KEY."""
+    return subprocess.run(cli(args), env=env(key), capture_output=True, text=True, timeout=60, check=False)
+
+
 def other_host(fake: FakeTMDB) -> str:
     """``fake``'s base URL under another host name."""
     return fake.base.replace("127.0.0.1", "localhost")
@@ -160,13 +165,7 @@ def test_nothing_downloaded_exits_non_zero_with_the_reason(tmp_path):
             path = fake.add_movie(i)
             fake.always[fake.image_path(path)] = "404"
         data = write_metadata(tmp_path / "movies_metadata.csv", fake, [1, 2, 3])
-        run = subprocess.run(
-            cli([*base_args(fake, data, tmp_path / "out"), "--retries", "0"]),
-            env=env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        run = download([*base_args(fake, data, tmp_path / "out"), "--retries", "0"])
         assert run.returncode == 2, run.stderr
         last = run.stderr.strip().splitlines()[-1]
         assert last.startswith("error: no poster could be downloaded: all 3 failed")
@@ -176,12 +175,6 @@ def test_nothing_downloaded_exits_non_zero_with_the_reason(tmp_path):
         fake.always.clear()
         del fake.movies[3]
         fake.images.pop("/p3.jpg")
-        ok = subprocess.run(
-            cli([*base_args(fake, data, tmp_path / "out2"), "--retries", "0"]),
-            env=env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        ok = download([*base_args(fake, data, tmp_path / "out2"), "--retries", "0"])
         assert ok.returncode == 0, ok.stderr
         assert grep_everything(KEY, run.stderr, ok.stderr, folder=tmp_path) == []

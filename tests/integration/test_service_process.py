@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from serving_helpers import tiny_model_dir
+from serving_helpers import serve_process, tiny_model_dir
 
 pytestmark = pytest.mark.slow
 
@@ -26,38 +26,11 @@ SLACK = 4.0
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """``(url, log_path)`` of a running ``moviegenre serve``; stopped after the module."""
-    import httpx
-
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MOVIEGENRE_API_KEY": KEY}
-    args = ["--model", str(tiny_model_dir()), "--port", str(port)]
+    args = ["--model", str(tiny_model_dir())]
     args += ["--header-timeout", str(HEADER_TIMEOUT), "--body-timeout", str(BODY_TIMEOUT)]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "moviegenre", "serve", *args],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, log_path.read_text()[-3000:]
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "serve did not come up"
-            time.sleep(0.3)
+    with serve_process(args, log_path, env={"MOVIEGENRE_API_KEY": KEY}) as url:
         yield url, log_path
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def port_of(url: str) -> int:
