@@ -9,7 +9,8 @@
 3. Hold: ``--hold`` seconds (60) at a fixed offered rate R (``--rate``, default 80% of C) from
    ``--users`` users. Held means: 0 failed requests and at least 95% of R answered. When not held,
    R drops by 15% and the hold is run again (at most ``--tries`` times).
-4. RSS after the hold, and its peak during it: the growth from "after warm-up" should be ~0.
+4. RSS after the hold, its peak, and its growth over the second half of the hold: a leak keeps
+   growing; memory that levels off (allocator arenas, session caches) does not.
 
 Prints the figures with the load average, writes them as JSON (``--json``) and, with ``--docs``,
 rewrites the table between ``<!-- load:begin -->`` and ``<!-- load:end -->`` in that file from
@@ -72,16 +73,26 @@ def run_locust(url: str, users: int, seconds: int, user_rate: float | None, out:
 
 
 class RssSampler:
-    """The peak RSS of ``pid`` while it runs (sampled every 0.5 s)."""
+    """RSS of ``pid`` every 0.5 s while it runs: its peak, and its growth over the second half (a
+    leak keeps growing; allocator arenas and session caches level off after the first requests)."""
 
     def __init__(self, pid: int):
-        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+        self.pid, self.samples, self._stop = pid, [], threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, rss_mb(self.pid))
+            self.samples.append(rss_mb(self.pid))
             self._stop.wait(0.5)
+
+    @property
+    def peak(self) -> float:
+        return max(self.samples, default=0.0)
+
+    @property
+    def second_half_growth(self) -> float:
+        half = self.samples[len(self.samples) // 2 :]
+        return round(half[-1] - half[0], 1) if half else 0.0
 
     def __enter__(self):
         self._thread.start()
@@ -121,6 +132,7 @@ def measure(args) -> dict:
             hold |= {
                 "offered_per_s": rate,
                 "rss_peak_mb": sampler.peak,
+                "rss_growth_second_half_mb": sampler.second_half_growth,
                 "load_avg": round(os.getloadavg()[0], 2),
             }
             hold["held"] = hold["failures"] == 0 and hold["requests_per_s"] >= 0.95 * rate
@@ -156,8 +168,8 @@ def table(r: dict) -> str:
         (
             "memory (RSS)",
             f"{r['rss_before_warmup_mb']:g} MB before warm-up, {r['rss_after_warmup_mb']:g} MB after, "
-            f"{r['rss_after_hold_mb']:g} MB after the hold (growth {r['rss_growth_mb']:+g} MB, "
-            f"peak {h['rss_peak_mb']:g} MB)",
+            f"{r['rss_after_hold_mb']:g} MB after the hold: growth {r['rss_growth_mb']:+g} MB over the hold, "
+            f"{h['rss_growth_second_half_mb']:+g} MB over its second half; peak {h['rss_peak_mb']:g} MB",
         ),
         (
             "machine",
@@ -220,7 +232,8 @@ def main() -> None:
         )
     print(
         f"RSS: {r['rss_before_warmup_mb']} MB before warm-up, {r['rss_after_warmup_mb']} MB after, "
-        f"{r['rss_after_hold_mb']} MB after the hold (growth {r['rss_growth_mb']:+} MB, peak {h['rss_peak_mb']} MB)"
+        f"{r['rss_after_hold_mb']} MB after the hold (growth {r['rss_growth_mb']:+} MB, "
+        f"{h['rss_growth_second_half_mb']:+} MB over its second half; peak {h['rss_peak_mb']} MB)"
     )
     print(f"load average at start: {r['load_avg_at_start']} on {r['machine']}; JSON: {args.json}")
     if args.docs:
