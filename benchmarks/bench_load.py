@@ -133,6 +133,7 @@ def measure(args) -> dict:
                 "offered_per_s": rate,
                 "rss_peak_mb": sampler.peak,
                 "rss_growth_second_half_mb": sampler.second_half_growth,
+                "rss_every_5s_mb": sampler.samples[::10],
                 "load_avg": round(os.getloadavg()[0], 2),
             }
             hold["held"] = hold["failures"] == 0 and hold["requests_per_s"] >= 0.95 * rate

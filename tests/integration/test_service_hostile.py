@@ -391,3 +391,16 @@ def test_base64_poster_in_batch_with_new_fields(client, tmp_path):
     )
     assert r.status_code == 200, r.text
     assert len(r.json()["predictions"]) == 2
+
+
+def test_serve_caps_malloc_arenas(monkeypatch):
+    """Memory creep under load came from per-thread malloc arenas; serve caps them (glibc only)."""
+    import platform
+
+    from moviegenre.serving.server import limit_malloc_arenas
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False  # the user's own setting wins
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert limit_malloc_arenas() is True

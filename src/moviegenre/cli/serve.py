@@ -60,7 +60,9 @@ def register(app: typer.Typer) -> None:
         """Serve the model over HTTP (FastAPI): the page at /, the API docs at /docs."""
         from ..serving.app import create_app
         from ..serving.security import API_KEY_ENV, check_api_key, check_origins
-        from ..serving.server import run
+        from ..serving.server import limit_malloc_arenas, run
+
+        limit_malloc_arenas()  # before the model and its threads allocate
 
         key = (api_key or os.environ.get(API_KEY_ENV) or "").strip() or None  # stray newline of a paste
         if key is not None:
