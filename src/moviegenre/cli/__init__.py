@@ -39,10 +39,66 @@ def build_app() -> typer.Typer:
     return app
 
 
+class _ClosedPipe(Exception):
+    """stdout (or stderr) was closed by the reader (``moviegenre ... | head -1``)."""
+
+
+def _guard_pipe(invoke):
+    """Click turns a BrokenPipeError into a silent exit status 1; this lets it reach ``main``."""
+
+    def guarded(ctx):
+        try:
+            return invoke(ctx)
+        except BrokenPipeError:
+            raise _ClosedPipe from None
+
+    return guarded
+
+
+def _closed_pipe_exit() -> None:
+    """End like other Unix tools whose reader went away: nothing on stderr, status 141 (128 + SIGPIPE)."""
+    import logging
+    import os
+
+    logging.raiseExceptions = False  # a log line to a closed stderr must not print a logging error
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())  # the interpreter's last flush then goes nowhere
+        except (OSError, ValueError):
+            pass
+    sys.exit(141)
+
+
 def main() -> None:
-    """Entry point: user errors become one line on stderr and exit status 2."""
+    """Entry point: user errors become one line on stderr and exit status 2; a closed pipe on stdout
+    ends quietly (status 141, nothing on stderr); an operating-system error (disk full, no
+    permission) is one line too, never a traceback."""
+    from rich.console import Console
+
+    def on_broken_pipe(console) -> None:  # rich's own ends with a silent SystemExit(1)
+        console.quiet = True
+        raise _ClosedPipe
+
+    Console.on_broken_pipe = on_broken_pipe
+    command = typer.main.get_command(build_app())
+    command.invoke = _guard_pipe(command.invoke)
     try:
-        build_app()()
+        try:
+            command.main(prog_name="moviegenre")
+        finally:
+            sys.stdout.flush()  # output still in the buffer meets a closed pipe here, not at exit
+    except (_ClosedPipe, BrokenPipeError):
+        _closed_pipe_exit()
+    except SystemExit as e:
+        # click's own guard (help, usage errors: printed before a command runs) exits 1 silently
+        if e.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            _closed_pipe_exit()
+        raise
     except MovieGenreError as e:
         print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as e:
+        where = f"{str(e.filename)[:200]}: " if e.filename else ""
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
         sys.exit(2)

@@ -39,3 +39,23 @@ def setup_logging(verbose: bool = False) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
+
+
+def report_posters(dataset, failures=None, *, uses_posters: bool = True, quiet: bool = False) -> dict:
+    """The poster summary of ``dataset`` (``data.info.poster_summary``) for ``--json``; when the data
+    names posters and none can be used (and the command would use them), one loud line on stderr
+    instead of a warning per movie. ``quiet``: the line was printed already."""
+    from ..data.info import poster_summary, poster_warning
+
+    summary = poster_summary(dataset, failures)
+    line = poster_warning(summary) if uses_posters else None
+    if line and not quiet:
+        # soft_wrap: one line whatever the terminal width (a log reader greps it)
+        console.print(f"[bold red]warning:[/] {line}", highlight=False, soft_wrap=True)
+    return summary
+
+
+def poster_failures(clf) -> dict | None:
+    """Reason → movies whose poster the classifier's poster encoder could not use (all its encodes)."""
+    enc = getattr(clf, "encoders_", {}).get("poster")
+    return dict(enc.skipped_total) if enc is not None else None

@@ -13,7 +13,7 @@ from collections import Counter
 import numpy as np
 
 from ..records import Movie
-from .base import Encoder
+from .base import Encoder, state_names, state_numbers
 
 
 def _stats(values: list[float]) -> tuple[float, float]:
@@ -55,7 +55,14 @@ class MetadataEncoder(Encoder):
         return dict(self.state_)
 
     def set_state(self, state: dict):
-        self.state_ = {k: list(v) for k, v in state.items()}
+        self.state_ = {
+            "year": state_numbers(state, "year", 2),
+            "runtime": state_numbers(state, "runtime", 2),
+            "languages": state_names(state, "languages"),
+            "countries": state_names(state, "countries"),
+        }
+        if self.state_["year"][1] <= 0 or self.state_["runtime"][1] <= 0:
+            raise ValueError("the spread of year and runtime must be positive (it divides them)")
         self._lang = {v: i for i, v in enumerate(self.state_["languages"])}
         self._country = {v: i for i, v in enumerate(self.state_["countries"])}
         self.dim = 4 + len(self._lang) + len(self._country)

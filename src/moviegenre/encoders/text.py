@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..records import Movie
-from .base import Encoder
+from .base import Encoder, text_content, valid_unicode
 from .networks import text_model
 
 MINILM_DIM = 384
@@ -28,9 +28,8 @@ class MiniLMEncoder(Encoder):
 
     def content(self, movie: Movie):
         if self.input_name == "companies":
-            return None if movie.companies is None else "; ".join(movie.companies)
-        text = getattr(movie, self.input_name)
-        return text.strip() if isinstance(text, str) and text.strip() else None
+            return None if movie.companies is None else valid_unicode("; ".join(movie.companies))
+        return text_content(getattr(movie, self.input_name))
 
     def _compute(self, contents, progress=False):
         model = text_model(self.config.backend, self.cache_dir)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..records import Movie
-from .base import Encoder
+from .base import Encoder, state_names, state_numbers, text_content
 
 
 class TfidfEncoder(Encoder):
@@ -39,8 +39,7 @@ class TfidfEncoder(Encoder):
         )
 
     def content(self, movie: Movie):
-        text = getattr(movie, self.input_name)
-        return text.strip() if isinstance(text, str) and text.strip() else None
+        return text_content(getattr(movie, self.input_name))
 
     def fit(self, movies):
         texts = [t for t in (self.content(m) for m in movies) if t is not None]
@@ -56,7 +55,8 @@ class TfidfEncoder(Encoder):
         return dict(self.state_)
 
     def set_state(self, state: dict):
-        self.state_ = {"vocabulary": list(state["vocabulary"]), "idf": list(state["idf"])}
+        vocab = state_names(state, "vocabulary")
+        self.state_ = {"vocabulary": vocab, "idf": state_numbers(state, "idf", len(vocab), positive=True)}
         self.dim = max(1, len(self.state_["vocabulary"]))
         if self.state_["vocabulary"]:
             vec = self._vectorizer(vocabulary={w: i for i, w in enumerate(self.state_["vocabulary"])})
