@@ -315,7 +315,7 @@ def test_no_setting_in_a_folder_chooses_a_path(tmp_path, monkeypatch):
                 np.float32
             )
 
-    def fake_image_model(variant, size, backend, cache_dir):
+    def fake_image_model(variant, size, backend, cache_dir, graphs=None):
         asked.append(Path(cache_dir))  # where the ONNX export would be written and read
         return FakeNet()
 

@@ -11,7 +11,8 @@ from ..errors import MovieGenreError
 
 
 def build_app() -> typer.Typer:
-    from . import data, embed, experiment, posters, predict, serve, train
+    from . import data, embed, experiment, export, posters, predict, serve, train
+    from .extras import TRAIN_COMMANDS, require_train
 
     app = typer.Typer(
         name="moviegenre",
@@ -24,8 +25,10 @@ def build_app() -> typer.Typer:
     )
 
     @app.callback()
-    def _root() -> None:
+    def _root(ctx: typer.Context) -> None:
         """Predict a movie's genres from its overview, title, companies, poster and metadata."""
+        if ctx.invoked_subcommand in TRAIN_COMMANDS and "--help" not in sys.argv:
+            require_train(ctx.invoked_subcommand)  # a light install says which extra to add
 
     @app.command()
     def version() -> None:
@@ -34,7 +37,7 @@ def build_app() -> typer.Typer:
 
         print(__version__)
 
-    for module in (data, embed, train, experiment, predict, serve, posters):
+    for module in (data, embed, train, experiment, predict, export, serve, posters):
         module.register(app)
     return app
 
@@ -71,10 +74,12 @@ def _closed_pipe_exit() -> None:
 
 
 def main() -> None:
-    """Entry point: user errors become one line on stderr and exit status 2; a closed pipe on stdout
-    ends quietly (status 141, nothing on stderr); an operating-system error (disk full, no
-    permission) is one line too, never a traceback."""
+    """Entry point: user errors (and a package a light install lacks) become one line on stderr and
+    exit status 2; a closed pipe on stdout ends quietly (status 141, nothing on stderr); an
+    operating-system error (disk full, no permission) is one line too, never a traceback."""
     from rich.console import Console
+
+    from .extras import missing_extra_message
 
     def on_broken_pipe(console) -> None:  # rich's own ends with a silent SystemExit(1)
         console.quiet = True
@@ -97,6 +102,12 @@ def main() -> None:
         raise
     except MovieGenreError as e:
         print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except ModuleNotFoundError as e:
+        hint = missing_extra_message(e)
+        if hint is None:
+            raise
+        print(f"error: {hint}", file=sys.stderr)
         sys.exit(2)
     except OSError as e:
         where = f"{str(e.filename)[:200]}: " if e.filename else ""

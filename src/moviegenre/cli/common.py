@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -12,26 +13,28 @@ from rich.console import Console
 console = Console(stderr=True)
 
 ModelOpt = Annotated[
-    str | None, typer.Option("--model", "-m", help="Model folder (default: the shipped model).")
+    str | None,
+    typer.Option(
+        "--model", "-m", help="Model folder or bundle (moviegenre export) (default: the shipped model)."
+    ),
 ]
 
 
 def load_classifier(model: str | None):
-    """``GenreClassifier.load`` of ``--model`` or the shipped model; errors are one line."""
-    from ..modeling.classifier import GenreClassifier
-    from ..pretrained import resolve_model_dir
+    """The predictor of ``--model`` (``moviegenre.pretrained.load_predictor``: a bundle runs without
+    torch) or the shipped model; errors are one line."""
+    from ..pretrained import load_predictor
 
-    return GenreClassifier.load(resolve_model_dir(model))
+    return load_predictor(model)
 
 
 def set_threads(threads: int) -> None:
     """Threads inside each onnxruntime session and torch op (0: leave the libraries' default, all
-    cores). Must run before the model loads: sessions read it when they are built."""
+    cores). Must run before the model loads: sessions (and ``load_predictor``, for torch) read it."""
     if threads > 0:
-        import torch
-
         os.environ["MOVIEGENRE_THREADS"] = str(threads)
-        torch.set_num_threads(threads)
+        if "torch" in sys.modules:  # never imported just for this: a bundle runs without it
+            sys.modules["torch"].set_num_threads(threads)
 
 
 def setup_logging(verbose: bool = False) -> None:

@@ -185,7 +185,9 @@ def train(
 
 
 def evaluate(
-    model: Path = typer.Option(..., "--model", help="Model folder written by moviegenre train."),
+    model: Path = typer.Option(
+        ..., "--model", help="Model folder written by moviegenre train, or its bundle (moviegenre export)."
+    ),
     data: str = DataOpt,
     split: Path | None = typer.Option(None, "--split", help="Evaluate only one part of this split file."),
     part: str = typer.Option("test", "--part", help="Which part of --split: train | val | test."),
@@ -196,10 +198,10 @@ def evaluate(
     posters: Path | None = PostersOpt,
     json_out: bool = JsonOpt,
 ) -> None:
-    """Metrics of a saved model on labelled movies (e.g. a JSONL with posters beside it)."""
-    from ..modeling.classifier import GenreClassifier
+    """Metrics of a saved model or bundle on labelled movies (e.g. a JSONL with posters beside it)."""
+    from ..pretrained import load_predictor
 
-    clf = GenreClassifier.load(model)
+    clf = load_predictor(model)
     ds = _read(data, format, posters)
     uses_posters = "poster" in clf.inputs_
     warned = poster_warning(report_posters(ds, uses_posters=uses_posters)) is not None

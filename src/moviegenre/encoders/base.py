@@ -81,6 +81,7 @@ class Encoder:
     input_name: str = ""
     pretrained: bool = True  # pretrained encoders need no fit and use the disk cache
     dim: int = 0
+    network: str = ""  # the pretrained network this encoder runs, e.g. "minilm-l6-v2" ("" if none)
 
     def __init__(self, config: EncoderConfig | None = None, cache_dir: str | Path | None = None):
         self.config = config or EncoderConfig()
@@ -89,6 +90,9 @@ class Encoder:
         self.skipped: Counter = Counter()  # reason -> movies whose input was unusable (last encode)
         self.skipped_total: Counter = Counter()  # the same, over every encode of this encoder
         self._cache: FeatureCache | None = None
+        # the network's files to run instead of the cache's ONNX exports (an exported bundle's,
+        # ``moviegenre.inference``): {"graph": .onnx, ...}; None: the cache's
+        self.graphs: dict[str, Path] | None = None
 
     # -- to override -----------------------------------------------------------------------------
     def content(self, movie: Movie):
@@ -100,6 +104,11 @@ class Encoder:
     ) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
         """Features float32 [n, D] for non-None ``contents``; plus ok bool [n] and {row: reason} of failures."""
         raise NotImplementedError
+
+    def network_files(self) -> dict[str, Path]:
+        """The files of ``network`` (``{"graph": .onnx, ...}``), exported into the cache first if needed
+        (torch): what ``moviegenre export`` copies into a bundle. ``{}`` for encoders without a network."""
+        return {}
 
     def _reset_counts(self) -> None:
         self.skipped = Counter()

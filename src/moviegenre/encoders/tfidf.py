@@ -3,6 +3,8 @@
 Features: float32 [N, V] with V ≤ ``tfidf_max_features`` (L2-normalised rows, sublinear tf,
 unigrams + bigrams). The fitted vocabulary and idf weights are the JSON state, so a saved model
 encodes new movies exactly as at training time. ``present`` is False for a missing/blank text.
+scikit-learn fits the vocabulary; transforming runs in numpy (``bag_of_words``), so predicting
+needs neither scikit-learn nor scipy.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..records import Movie
+from .bag_of_words import NGRAM_RANGE, TfidfTransform
 from .base import Encoder, state_names, state_numbers, text_content
 
 
@@ -21,21 +24,20 @@ class TfidfEncoder(Encoder):
         super().__init__(config)
         self.input_name = input_name
         self.name = f"{input_name}-tfidf"
-        self._vec = None
+        self._tfidf: TfidfTransform | None = None
 
-    def _vectorizer(self, vocabulary=None):
+    def _vectorizer(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         # short fields (titles) keep every word; overviews need a word in ≥ min_df texts
         min_df = 1 if self.input_name == "title" else self.config.tfidf_min_df
         return TfidfVectorizer(
             max_features=self.config.tfidf_max_features,
-            ngram_range=(1, 2),
+            ngram_range=NGRAM_RANGE,
             sublinear_tf=True,
             min_df=min_df,
             strip_accents="unicode",
             dtype=np.float32,
-            vocabulary=vocabulary,
         )
 
     def content(self, movie: Movie):
@@ -58,18 +60,18 @@ class TfidfEncoder(Encoder):
         vocab = state_names(state, "vocabulary")
         self.state_ = {"vocabulary": vocab, "idf": state_numbers(state, "idf", len(vocab), positive=True)}
         self.dim = max(1, len(self.state_["vocabulary"]))
-        if self.state_["vocabulary"]:
-            vec = self._vectorizer(vocabulary={w: i for i, w in enumerate(self.state_["vocabulary"])})
-            vec.fit(["x"])  # sets up the analyzer; idf is replaced below
-            vec.idf_ = np.asarray(self.state_["idf"], dtype=np.float32)
-            self._vec = vec
+        self._tfidf = (
+            TfidfTransform(self.state_["vocabulary"], self.state_["idf"])
+            if self.state_["vocabulary"]
+            else None
+        )
         return self
 
     def _compute(self, contents, progress=False):
-        if self._vec is None:
+        if self._tfidf is None:
             feats = np.zeros((len(contents), self.dim), dtype=np.float32)
         else:
-            feats = self._vec.transform(contents).toarray().astype(np.float32)
+            feats = self._tfidf.transform(contents)
         return feats, np.ones(len(contents), dtype=bool), {}
 
     def encode_sparse(self, movies):
@@ -80,7 +82,8 @@ class TfidfEncoder(Encoder):
         self._check_fitted()
         contents = [self.content(m) for m in movies]
         present = np.array([c is not None for c in contents], dtype=bool)
-        if self._vec is None or not present.any():
+        if self._tfidf is None or not present.any():
             return sp.csr_matrix((len(contents), self.dim), dtype=np.float32), present
         # a missing text is transformed as "": an exactly-zero row
-        return self._vec.transform([c or "" for c in contents]).astype(np.float32).tocsr(), present
+        data, indices, indptr = self._tfidf.rows([c or "" for c in contents])
+        return sp.csr_matrix((data, indices, indptr), shape=(len(contents), self.dim)), present

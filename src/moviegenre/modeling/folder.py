@@ -127,13 +127,16 @@ def read_folder(folder: str | Path) -> tuple[dict[str, dict], dict]:
     return docs, load_tensors(folder)
 
 
-def library_versions() -> dict[str, str]:
-    """Versions that matter for reproducing a model."""
+VERSIONED = ("moviegenre", "torch", "numpy", "scikit-learn", "safetensors", "sentence-transformers")
+
+
+def library_versions(packages: tuple[str, ...] = VERSIONED) -> dict[str, str]:
+    """Versions that matter for reproducing a model (of ``packages`` that are installed)."""
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for pkg in ("moviegenre", "torch", "numpy", "scikit-learn", "safetensors", "sentence-transformers"):
+    for pkg in packages:
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
