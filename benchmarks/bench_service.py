@@ -112,29 +112,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(model_dir: Path, port: int, threads: int, workers: int) -> subprocess.Popen:
+def start_server(
+    model_dir: Path, port: int, threads: int, workers: int, log: Path | None = None
+) -> subprocess.Popen:
+    """``moviegenre serve`` on ``port`` (output to ``log``, else kept for an error message) once it answers."""
+    import tempfile
+
     import httpx
 
-    cmd = [
-        sys.executable,
-        "-m",
-        "moviegenre",
-        "serve",
-        "--model",
-        str(model_dir),
-        "--port",
-        str(port),
-        "--threads",
-        str(threads),
-        "--workers",
-        str(workers),
-    ]
+    cmd = [sys.executable, "-m", "moviegenre", "serve", "--model", str(model_dir), "--port", str(port)]
+    cmd += ["--threads", str(threads), "--workers", str(workers)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
+    env.pop("MOVIEGENRE_API_KEY", None)  # the load must not be refused for want of a key
+    log = log or Path(tempfile.mkstemp(prefix="moviegenre-serve-", suffix=".log")[1])
+    with log.open("wb") as f:
+        proc = subprocess.Popen(cmd, env=env, stdout=f, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+            raise SystemExit(f"server exited: {log.read_text(errors='replace')[-2000:]}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
                 return proc
@@ -142,7 +138,7 @@ def start_server(model_dir: Path, port: int, threads: int, workers: int) -> subp
             pass
         time.sleep(0.3)
     proc.kill()
-    raise SystemExit("server did not start within 120 s")
+    raise SystemExit("server did not start within 180 s")
 
 
 async def load(url: str, posters: list[bytes], n: int, concurrency: int) -> dict:

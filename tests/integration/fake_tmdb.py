@@ -41,6 +41,7 @@ class FakeTMDB:
         self.images: dict[str, bytes] = {}  # "/abc.jpg" → bytes
         self.faults: dict[str, deque] = defaultdict(deque)  # request path → faults to apply, in order
         self.always: dict[str, str] = {}  # request path → permanent fault
+        self.redirects: dict[str, str] = {}  # request path → Location of a 302 (query kept)
         self.delay = 0.0  # added to every image response (to catch a run mid-way)
         self.slow_seconds = slow_seconds
         self.counts: Counter = Counter()  # request path → requests
@@ -132,6 +133,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, fake: FakeTMDB, url, fault: str | None) -> None:
         echo = f"error for {self.requestline}".encode()  # leaks the key if a client prints it
+        if url.path in fake.redirects:  # the query (key included) travels along, as a real redirect's would
+            location = fake.redirects[url.path] + (f"?{url.query}" if url.query else "")
+            return self._send(302, b"", "text/plain", {"Location": location})
         if fault == "429":
             return self._send(429, echo, "text/plain", {"Retry-After": "1"})
         if fault == "500":

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 from conftest import make_poster
-from serving_helpers import tiny_model_dir
+from serving_helpers import serve_process, tiny_model_dir
 
 pytestmark = pytest.mark.slow
 
@@ -18,39 +16,7 @@ pytestmark = pytest.mark.slow
 def test_serve_answers_on_loopback(tmp_path):
     import httpx
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "moviegenre",
-            "serve",
-            "--model",
-            str(tiny_model_dir()),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "serve did not come up"
-            time.sleep(0.2)
+    with serve_process(["--model", str(tiny_model_dir()), "--host", "127.0.0.1"], tmp_path / "log") as url:
         poster = make_poster(tmp_path / "p.jpg", (200, 40, 30)).read_bytes()
         r = httpx.post(
             url + "/predict",
@@ -60,10 +26,6 @@ def test_serve_answers_on_loopback(tmp_path):
         )
         assert r.status_code == 200 and r.json()["genres"]
         assert "<form" in httpx.get(url + "/").text
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    assert proc.returncode is not None
 
 
 def test_serve_with_a_missing_model_is_one_line():

@@ -40,6 +40,11 @@ def download(
     size: str = typer.Option("w185", "--size", help="Poster size: w92 w154 w185 w342 w500 w780 original."),
     api_base_url: str = typer.Option(DEFAULT_API, "--api-base-url", help="TMDB API base (proxy, fake)."),
     image_base_url: str = typer.Option(DEFAULT_IMAGES, "--image-base-url", help="TMDB image CDN base."),
+    allow_image_host: list[str] | None = typer.Option(
+        None,
+        "--allow-image-host",
+        help="A host image redirects may lead to, besides --image-base-url's own (repeatable).",
+    ),
     rate: float = typer.Option(20.0, "--rate", help="Max requests per second, all requests together."),
     concurrency: int = typer.Option(8, "--concurrency", help="Requests in flight at once."),
     retries: int = typer.Option(4, "--retries", help="Retries per request on 429/5xx/timeouts/bad bodies."),
@@ -85,6 +90,7 @@ def download(
         size=size,
         api_base_url=api_base_url,
         image_base_url=image_base_url,
+        allow_image_hosts=list(allow_image_host or []),
         rate=rate,
         concurrency=concurrency,
         retries=retries,
@@ -128,6 +134,12 @@ def download(
             else "check the poster folder's disk"
         )
         raise DownloadError(f"stopped early: {summary.aborted} — {hint}")
+    if summary.n_failed and not (summary.downloaded or summary.existing):
+        reasons = ", ".join(f"{r} {n:,}" for r, n in summary.failed.most_common(3))
+        raise DownloadError(
+            f"no poster could be downloaded: all {summary.n_failed:,} failed ({reasons}); "
+            f"details in {redact(cfg.failures_file, key)}"
+        )
 
 
 def _print_summary(report: dict, key: str | None) -> None:

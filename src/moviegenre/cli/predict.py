@@ -16,26 +16,41 @@ from ..config import BATCH_DEFAULTS as BATCH
 from ..config import BatchConfig, Engine, help_of
 from ..data.images import open_image, read_image_bytes
 from ..errors import MovieGenreError
-from ..records import Movie, split_names
+from ..records import Movie
+from ..serving.inputs import (
+    RUNTIME_MAX,
+    RUNTIME_MIN,
+    YEAR_MAX,
+    YEAR_MIN,
+    NoInputError,
+    check_codes,
+    check_input,
+    movie_from_fields,
+)
 from .common import ModelOpt, console, load_classifier, setup_logging
 
 
-def movie_from_flags(title, overview, companies, poster):
+def flag(field: str) -> str:
+    return "--" + field
+
+
+def movie_from_flags(poster: Path | None = None, **fields) -> Movie:
+    """The movie the flags describe; blank text counts as absent and nothing at all is an error."""
     poster_bytes = None
     if poster is not None:
         poster_bytes = read_image_bytes(poster)  # bounded; a FIFO or a device is refused, not read
         open_image(poster_bytes)  # ImageError (one line) for a missing, non-image or huge file
-    movie = Movie(
-        key="cli",
-        title=title or None,
-        overview=overview or None,
-        companies=split_names(companies),
-        poster_bytes=poster_bytes,
+    language, country = fields.get("language"), fields.get("country")
+    check_codes(
+        language if language and language.strip() else None,
+        country if country and country.strip() else None,
+        flag,
     )
-    if not (movie.title or movie.overview or movie.companies or poster_bytes):
-        raise MovieGenreError(
-            "give at least one of --title, --overview, --companies, --poster (or --data FILE)"
-        )
+    movie = movie_from_fields("cli", poster_bytes, **fields)
+    try:
+        check_input(movie, names=flag)
+    except NoInputError as e:
+        raise MovieGenreError(f"{e} (or --data FILE)") from None
     return movie
 
 
@@ -111,6 +126,16 @@ def register(app: typer.Typer) -> None:
         overview: Annotated[str | None, typer.Option(help="plot summary")] = None,
         companies: Annotated[str | None, typer.Option(help='production companies, "A; B"')] = None,
         poster: Annotated[Path | None, typer.Option(help="poster image file")] = None,
+        keywords: Annotated[str | None, typer.Option(help='keywords, "heist; small town"')] = None,
+        director: Annotated[str | None, typer.Option(help="the director")] = None,
+        cast: Annotated[str | None, typer.Option(help='top-billed cast, "A; B"')] = None,
+        tagline: Annotated[str | None, typer.Option(help="the tagline")] = None,
+        year: Annotated[int | None, typer.Option(min=YEAR_MIN, max=YEAR_MAX, help="release year")] = None,
+        runtime: Annotated[
+            float | None, typer.Option(min=RUNTIME_MIN, max=RUNTIME_MAX, help="runtime in minutes")
+        ] = None,
+        language: Annotated[str | None, typer.Option(help="original language code, e.g. en")] = None,
+        country: Annotated[str | None, typer.Option(help="production country code, e.g. US")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print JSON for machines")] = False,
         data: Annotated[
             str | None, typer.Option(help="predict every movie of this file/folder instead")
@@ -129,7 +154,7 @@ def register(app: typer.Typer) -> None:
         actors: Annotated[int, typer.Option(min=0, help=help_of(BatchConfig, "actors"))] = BATCH.actors,
         verbose: bool = False,
     ) -> None:
-        """Predict genres of one movie from flags (any may be missing), or of a file with --data."""
+        """Predict genres of one movie from flags (any may be missing, not all), or of a file with --data."""
         setup_logging(verbose)
         if data is not None:
             if out is None:
@@ -137,9 +162,24 @@ def register(app: typer.Typer) -> None:
             config = BatchConfig(batch_size=batch_size, engine=engine, ray_address=ray_address, actors=actors)
             predict_file(model, data, out, format, config, as_json)
             return
-        movie = movie_from_flags(title, overview, companies, poster)  # check input before loading the model
+        movie = movie_from_flags(  # check the input before loading the model
+            poster,
+            title=title,
+            overview=overview,
+            companies=companies,
+            keywords=keywords,
+            director=director,
+            cast=cast,
+            tagline=tagline,
+            year=year,
+            runtime=runtime,
+            language=language,
+            country=country,
+        )
+        clf = load_classifier(model)
+        check_input(movie, list(clf.inputs_), names=flag)  # e.g. only --year for a model without metadata
         # one movie: nothing worth keeping in the feature cache (it would be a shard per call)
-        details = load_classifier(model).predict_details([movie], cache=False)[0]
+        details = clf.predict_details([movie], cache=False)[0]
         if as_json:
             print(json.dumps(details, ensure_ascii=False, indent=2))
         else:

@@ -3,6 +3,11 @@
 Every request goes through the shared ``RateLimiter``. Failures become ``FetchError`` with a short
 countable ``reason`` and ``retryable`` flag; their text never holds the API key (see ``redact``),
 because httpx exception messages may contain the request URL.
+
+Redirects are followed here, not by httpx, because each hop is checked: an API request (whose URL
+or header holds the key) may only be redirected on the API's own host; an image request only to
+the hosts the user allows (the image base URL's host, plus ``--allow-image-host``); never from
+https to http; at most ``MAX_REDIRECTS`` hops.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from .settings import DEFAULT_API_BASE, DEFAULT_IMAGE_BASE
 from .sources import clean_poster_path
 
 log = logging.getLogger("moviegenre.download")
+MAX_REDIRECTS = 5
 
 
 class FetchError(Exception):
@@ -57,6 +63,7 @@ class TMDBClient:
         image_base: str = DEFAULT_IMAGE_BASE,
         max_bytes: int = 5 * 2**20,
         deadline: float = 60.0,
+        image_hosts: frozenset[str] | None = None,
     ):
         self._http = http
         self._limiter = limiter
@@ -65,6 +72,8 @@ class TMDBClient:
         self.image_base = image_base.rstrip("/")
         self.max_bytes = max_bytes
         self.deadline = deadline  # whole-request cap: a server trickling bytes never hangs a worker
+        self.api_hosts = frozenset({_host(self.api_base)})
+        self.image_hosts = frozenset(image_hosts or {_host(self.image_base)})
 
     @property
     def has_key(self) -> bool:
@@ -91,7 +100,14 @@ class TMDBClient:
             raise FetchError("no API key", retryable=False, detail="poster_path missing; set TMDB_API_KEY")
         params, headers = self._auth()
         try:
-            body = await self._get(self.api_url(tmdb_id), params=params, headers=headers, limit=2**20)
+            body = await self._get(
+                self.api_url(tmdb_id),
+                params=params,
+                headers=headers,
+                limit=2**20,
+                hosts=self.api_hosts,
+                api=True,
+            )
         except FetchError as e:
             e.fatal = e.status == 401  # a rejected key fails every movie: stop the run instead
             if e.status == 404:
@@ -111,34 +127,29 @@ class TMDBClient:
 
     async def image(self, size: str, poster_path: str) -> bytes:
         """The raw image bytes (not yet validated), at most ``max_bytes``."""
-        return await self._get(self.image_url(size, poster_path), limit=self.max_bytes)
+        return await self._get(
+            self.image_url(size, poster_path), limit=self.max_bytes, hosts=self.image_hosts
+        )
 
-    async def _get(self, url: str, *, params=None, headers=None, limit: int) -> bytes:
-        await self._limiter.acquire()
+    async def _get(
+        self, url: str, *, params=None, headers=None, limit: int, hosts: frozenset[str], api: bool = False
+    ) -> bytes:
+        """The body of ``url`` (at most ``limit`` bytes), following redirects only within ``hosts``."""
         try:
             async with asyncio.timeout(self.deadline):
-                async with self._http.stream("GET", url, params=params, headers=headers) as resp:
-                    _check_status(resp)
-                    declared = resp.headers.get("content-length")
-                    if declared and declared.isdigit() and int(declared) > limit:
-                        raise FetchError(
-                            "too large",
-                            retryable=False,
-                            status=resp.status_code,
-                            detail=f"{int(declared):,} bytes declared, cap {limit:,}",
-                        )
-                    chunks, total = [], 0
-                    async for chunk in resp.aiter_bytes():
-                        total += len(chunk)
-                        if total > limit:  # stop reading: a lying or absent Content-Length
-                            raise FetchError(
-                                "too large",
-                                retryable=False,
-                                status=resp.status_code,
-                                detail=f"over the {limit:,}-byte cap",
-                            )
-                        chunks.append(chunk)
-                    return b"".join(chunks)
+                for _ in range(MAX_REDIRECTS + 1):
+                    await self._limiter.acquire()
+                    async with self._http.stream(
+                        "GET", url, params=params, headers=headers, follow_redirects=False
+                    ) as resp:
+                        if resp.is_redirect:
+                            url, params = (
+                                self._redirect_target(resp, hosts, api),
+                                None,
+                            )  # Location has its query
+                            continue
+                        return await _read_body(resp, limit)
+                raise FetchError("too many redirects", retryable=False, detail=f"over {MAX_REDIRECTS} hops")
         except FetchError:
             raise
         except TimeoutError:
@@ -158,6 +169,57 @@ class TMDBClient:
             raise FetchError(
                 "http error", retryable=False, detail=f"{type(e).__name__}: {redact(e, self._key)}"
             ) from None
+
+    def _redirect_target(self, resp: httpx.Response, hosts: frozenset[str], api: bool) -> httpx.URL:
+        """Where a 3xx points, if that is allowed; else a ``FetchError`` naming the refused host."""
+        try:
+            target = resp.url.join(resp.headers.get("location", ""))
+        except (httpx.InvalidURL, ValueError):
+            raise FetchError("bad redirect", retryable=False, status=resp.status_code) from None
+        host = (target.host or "").lower()
+        if target.scheme not in ("http", "https") or (
+            resp.url.scheme == "https" and target.scheme != "https"
+        ):
+            raise FetchError(
+                "redirect refused",
+                retryable=False,
+                status=resp.status_code,
+                detail=f"from {resp.url.scheme} to {redact(target.scheme, self._key)}",
+            )
+        if host not in hosts:
+            raise FetchError(
+                "redirect to another host refused",
+                retryable=False,
+                status=resp.status_code,
+                detail=f"{'API' if api else 'image'} redirect to {redact(host, self._key)!r}"
+                + ("" if api else " (allow it with --allow-image-host)"),
+            )
+        return target
+
+
+async def _read_body(resp: httpx.Response, limit: int) -> bytes:
+    _check_status(resp)
+    declared = resp.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise FetchError(
+            "too large",
+            retryable=False,
+            status=resp.status_code,
+            detail=f"{int(declared):,} bytes declared, cap {limit:,}",
+        )
+    chunks, total = [], 0
+    async for chunk in resp.aiter_bytes():
+        total += len(chunk)
+        if total > limit:  # stop reading: a lying or absent Content-Length
+            raise FetchError(
+                "too large", retryable=False, status=resp.status_code, detail=f"over the {limit:,}-byte cap"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _host(url: str) -> str:
+    return (httpx.URL(url).host or "").lower()
 
 
 def _check_status(resp: httpx.Response) -> None:

@@ -49,7 +49,7 @@ async def _run(jobs: Sequence[PosterJob], cfg: DownloadConfig, http) -> Download
     if own_http:
         http = httpx.AsyncClient(
             timeout=httpx.Timeout(cfg.timeout),
-            follow_redirects=True,
+            follow_redirects=False,  # the client follows them itself, checking each hop's host
             limits=httpx.Limits(max_connections=cfg.concurrency, max_keepalive_connections=cfg.concurrency),
             headers={"User-Agent": "moviegenre-poster-downloader", "Accept": "application/json, image/*"},
         )
@@ -61,6 +61,7 @@ async def _run(jobs: Sequence[PosterJob], cfg: DownloadConfig, http) -> Download
         image_base=cfg.image_base_url,
         max_bytes=cfg.max_bytes,
         deadline=cfg.timeout * 4,
+        image_hosts=cfg.image_hosts,
     )
     run = PosterFetcher(cfg, client, limiter)
     run.summary.total = len(jobs)

@@ -1,13 +1,18 @@
 """Keeping the TMDB API key out of everything a person or a log file can see.
 
 The key travels in request URLs (``?api_key=...``), and httpx puts URLs into its log lines and
-exception messages, so every string that leaves the downloader passes through ``redact``.
+exception messages, so every string that leaves the downloader passes through ``redact``. The key
+may show in other forms than typed: percent-encoded in a URL, escaped in a ``repr`` or in JSON
+(``\\n`` for a line break), or cut at a line break; ``secret_forms`` lists each of them.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from functools import lru_cache
+from urllib.parse import quote, quote_plus
 
 REDACTED = "***"
 # any api_key query parameter, whatever its value (also catches keys we were not told about)
@@ -15,11 +20,36 @@ _QUERY_KEY = re.compile(r"(api_key=)[^&\s'\"]+", re.IGNORECASE)
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 
 
+# a piece of a line-broken key this long still identifies it; shorter ones would blank common words
+_MIN_PIECE = 6
+
+
+@lru_cache(maxsize=8)
+def secret_forms(secret: str) -> tuple[str, ...]:
+    """Every form in which ``secret`` may appear in a message, longest first: as typed; URL-encoded
+    (query and path style); escaped as in ``repr``/JSON/bytes; and each piece of a key that holds
+    whitespace or line breaks (a pasted key that wrapped)."""
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        repr(secret)[1:-1],
+        repr(secret.encode("utf-8", "backslashreplace"))[2:-1],
+    }
+    forms |= {piece for piece in re.split(r"\s+", secret) if len(piece) >= _MIN_PIECE}
+    return tuple(sorted((f for f in forms if f), key=len, reverse=True))
+
+
 def redact(text: object, secret: str | None = None) -> str:
-    """``text`` as a string with the secret and any ``api_key=...`` / bearer token replaced by ***."""
+    """``text`` as a string with the secret (in any of its ``secret_forms``) and any ``api_key=...``
+    / bearer token replaced by ***."""
     s = str(text)
     if secret:
-        s = s.replace(secret, REDACTED)
+        for form in secret_forms(secret):
+            s = s.replace(form, REDACTED)
     s = _QUERY_KEY.sub(rf"\g<1>{REDACTED}", s)
     return _BEARER.sub(rf"\g<1>{REDACTED}", s)
 

@@ -44,15 +44,30 @@ class DownloadConfig(ConfigBase):
     # decode files already present; False trusts any file by name
     verify_existing: bool = setting(True, help="Decode posters already on disk before trusting them.")
     failures_path: Path | None = setting(None, help="Failure log (default: OUT/download-failures.jsonl).")
+    # an image redirect may only lead to these hosts; the image base URL's own host is always allowed
+    allow_image_hosts: list[str] = setting([], help="More hosts image redirects may lead to.")
     progress: bool = setting(False, help="Show a progress bar.")
     seed: int | None = setting(None, help="Jitter seed (tests).")
 
     def validate(self) -> None:
         self.api_key = self.api_key.strip() if self.api_key and self.api_key.strip() else None
+        if self.api_key:
+            _check_key(self.api_key)
         for name in ("api_base_url", "image_base_url"):
             url = getattr(self, name)
             if not url.startswith(("http://", "https://")) or not _valid_url(url):
                 raise ConfigError(f"DownloadConfig.{name}: not an http:// or https:// URL: {redact(url)!r}")
+        hosts = []
+        for host in self.allow_image_hosts:
+            if not isinstance(host, str) or not _HOST.fullmatch(host.strip()):
+                raise ConfigError(f"DownloadConfig.allow_image_hosts: not a host name: {redact(host)!r}")
+            hosts.append(host.strip().lower())
+        self.allow_image_hosts = hosts
+
+    @property
+    def image_hosts(self) -> frozenset[str]:
+        """Hosts an image request (or its redirects) may reach: the image base URL's host and the allowed."""
+        return frozenset({host_of(self.image_base_url), *self.allow_image_hosts})
 
     @property
     def failures_file(self) -> Path:
@@ -91,11 +106,42 @@ class DownloadSummary:
         }
 
 
-def _valid_url(url: str) -> bool:
+_HOST = re.compile(r"[A-Za-z0-9.:\[\]-]+")
+
+
+def host_of(url: str) -> str:
+    """The lower-case host name of ``url`` ("" when it has none)."""
     import httpx  # here, not at the top: reading settings should not need the HTTP stack
 
+    return (httpx.URL(url).host or "").lower()
+
+
+def _valid_url(url: str) -> bool:
+    import httpx
+
     try:
-        host = httpx.URL(url).host
+        host = host_of(url)
     except (httpx.InvalidURL, TypeError, ValueError):
         return False
-    return bool(re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", host or ""))
+    return bool(_HOST.fullmatch(host))
+
+
+def _check_key(key: str) -> None:
+    """TMDB keys (v3 hex keys, v4 JWT tokens) are printable ASCII without spaces. Anything else is a
+    paste gone wrong; say where, never what (the message must not hold the key)."""
+    for i, ch in enumerate(key):
+        if "!" <= ch <= "~":
+            continue
+        what = (
+            "a line break"
+            if ch in "\r\n\u2028\u2029\x85"
+            else "a space"
+            if ch.isspace()
+            else "a control character"
+            if ord(ch) < 32 or ord(ch) == 127
+            else "a non-ASCII character"
+        )
+        raise ConfigError(
+            f"DownloadConfig.api_key: the API key holds {what} at position {i + 1} of {len(key)}; "
+            "TMDB keys are ASCII letters, digits and punctuation: copy it again"
+        )

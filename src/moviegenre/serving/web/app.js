@@ -1,5 +1,11 @@
 // The page's only script: send the form to POST /predict (multipart) and draw the answer as bars.
+// When the service wants an API key (/health says so), the key typed here is kept in this
+// browser's localStorage and sent as "Authorization: Bearer <key>".
 "use strict";
+
+const KEY_STORE = "moviegenre-api-key";
+const keyRow = document.getElementById("api-key-row");
+const keyInput = document.getElementById("api-key");
 
 const form = document.getElementById("movie-form");
 const statusLine = document.getElementById("status");
@@ -65,17 +71,40 @@ posterInput.addEventListener("change", () => {
   }
 });
 
+function showKeyField() {
+  keyRow.hidden = false;
+  keyInput.value = localStorage.getItem(KEY_STORE) || "";
+}
+
+keyInput.addEventListener("input", () => localStorage.setItem(KEY_STORE, keyInput.value.trim()));
+
+// The form's fields; one left empty is not sent (the service reads an empty year as a wrong year).
+function formData() {
+  const data = new FormData(form);
+  for (const [name, value] of [...data.entries()]) {
+    if (typeof value === "string" && !value.trim()) data.delete(name);
+  }
+  if (!posterInput.files.length) data.delete("poster");
+  return data;
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
-  const data = new FormData(form);
-  if (!posterInput.files.length) data.delete("poster");
+  const data = formData();
+  const headers = {};
+  const key = localStorage.getItem(KEY_STORE);
+  if (key) headers["Authorization"] = "Bearer " + key;
   button.disabled = true;
   setStatus("Predicting…", false);
   try {
-    const response = await fetch("/predict", { method: "POST", body: data });
+    const response = await fetch("/predict", { method: "POST", body: data, headers });
     const body = await response.json().catch(() => ({ detail: response.statusText }));
     if (!response.ok) {
       setStatus("Error " + response.status + ": " + (body.detail || "request failed"), true);
+      if (response.status === 401) {
+        showKeyField();
+        keyInput.focus();
+      }
       return;
     }
     render(body);
@@ -90,4 +119,5 @@ form.addEventListener("submit", async (event) => {
 fetch("/health").then((r) => r.json()).then((h) => {
   document.getElementById("model-info").textContent =
     "model " + h.model + " · inputs: " + h.inputs.join(", ") + " · v" + h.version;
+  if (h.api_key_required) showKeyField();
 }).catch(() => {});
