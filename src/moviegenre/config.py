@@ -36,7 +36,7 @@ __all__ = [
     "setting",
 ]
 
-InputName = Literal["overview", "title", "companies", "poster", "metadata"]
+InputName = Literal["overview", "title", "companies", "poster", "metadata", "keywords", "people", "tagline"]
 FusionName = Literal["concat", "sum", "gated", "late"]
 TextModel = Literal["minilm", "tfidf"]
 CompaniesModel = Literal["multihot", "minilm"]
@@ -176,6 +176,13 @@ class EncoderConfig(ConfigBase):
     poster_width: int = setting(160, min=32, max=1024, help="Poster network input width.")
     decode_workers: int = setting(2, min=1, max=64, help="Threads decoding posters ahead of the network.")
     metadata_top_n: int = setting(30, min=0, help="Languages / countries one-hot encoded.")
+    keywords_min_count: int = setting(
+        2, min=1, help="A keyword (or keyword word) must tag this many training movies."
+    )
+    people_min_count: int = setting(
+        2, min=1, help="A director / cast member must be credited in this many training movies."
+    )
+    bag_max_features: int = setting(20000, min=1, help="Largest keywords / people vocabulary.")
 
 
 @dataclass(frozen=True)

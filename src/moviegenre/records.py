@@ -59,7 +59,17 @@ def split_names(text: str | None) -> tuple[str, ...] | None:
     return tuple(s for s in (part.strip() for part in text.split(";")) if s)
 
 
-METADATA_FIELDS = ("year", "runtime", "language", "country", "director", "writer", "cast", "keywords", "tagline")
+METADATA_FIELDS = (
+    "year",
+    "runtime",
+    "language",
+    "country",
+    "director",
+    "writer",
+    "cast",
+    "keywords",
+    "tagline",
+)
 
 
 @dataclass

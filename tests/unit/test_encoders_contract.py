@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from moviegenre.config import INPUTS, EncoderConfig
-from moviegenre.encoders import build_encoder
+from moviegenre.encoders import BUILDERS, build_encoder
 from moviegenre.errors import ConfigError, ModelError
 from moviegenre.records import Movie
 
@@ -61,6 +61,9 @@ CASES = [
     ("metadata", {}, None),
     ("overview", {"text_model": "tfidf"}, None),
     ("title", {"text_model": "tfidf"}, None),
+    ("keywords", {}, None),
+    ("people", {}, None),
+    ("tagline", {}, 384),
 ]
 
 
@@ -158,7 +161,7 @@ def test_errors(cfg):
         build_encoder("overview", EncoderConfig(text_model="bert"))
     with pytest.raises(ModelError, match="before fit"):
         build_encoder("companies", cfg).encode([Movie("a", companies=("A",))])
-    assert set(INPUTS) == {"overview", "title", "companies", "poster", "metadata"}
+    assert set(INPUTS) == set(BUILDERS)
 
 
 def test_text_cache_reused_and_deduplicated(fake_models, cfg):

@@ -16,7 +16,7 @@ from ..config import (
     TextModel,
     help_of,
 )
-from .common import console
+from .common import CreditsOpt, KeywordsOpt, console
 
 ENC = DEFAULTS.encoders
 DEFAULT_INPUTS = ",".join(INPUTS)
@@ -31,6 +31,8 @@ def register(app: typer.Typer) -> None:
             ..., "--data", help="Movies: a JSONL file or folder, a Kaggle/TMDB csv, or 'default'."
         ),
         inputs: str = typer.Option(DEFAULT_INPUTS, "--inputs", help="Comma-separated inputs to encode."),
+        keywords: KeywordsOpt = None,
+        credits: CreditsOpt = None,
         cache_dir: Path = typer.Option(
             None, "--cache-dir", help="Feature cache folder [default: ~/.cache/moviegenre]."
         ),
@@ -84,7 +86,7 @@ def register(app: typer.Typer) -> None:
         )
         cache_dir = cache_dir or default_cache_dir()
         t0 = time.perf_counter()
-        dataset = read_movies(data)
+        dataset = read_movies(data, keywords=keywords, credits=credits)
         movies = list(dataset)[:limit] if limit else list(dataset)
         console.print(
             f"{len(movies):,} movies from {data} read in {time.perf_counter() - t0:.2f}s"

@@ -16,7 +16,7 @@ from ..data.images import open_image
 from ..errors import MovieGenreError
 from ..files import atomic_path
 from ..records import Movie, split_names
-from .common import ModelOpt, console, load_classifier, setup_logging
+from .common import CreditsOpt, KeywordsOpt, ModelOpt, console, load_classifier, setup_logging
 
 
 def movie_from_flags(title, overview, companies, poster):
@@ -90,12 +90,14 @@ def write_predictions(path: Path, movies, details: list[dict], genres: list[str]
                 )
 
 
-def predict_file(clf, data: str, fmt: str | None, out: Path, batch_size: int) -> None:
+def predict_file(
+    clf, data: str, fmt: str | None, out: Path, batch_size: int, keywords=None, credits=None
+) -> None:
     from tqdm import tqdm
 
     from ..data import read_movies
 
-    dataset = read_movies(data, fmt)
+    dataset = read_movies(data, fmt, keywords=keywords, credits=credits)
     if dataset.skipped:
         console.print(f"skipped while reading: {dict(dataset.skipped)}")
     movies = list(dataset)
@@ -124,6 +126,8 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="predict every movie of this file/folder instead")
         ] = None,
         format: Annotated[str | None, typer.Option(help="format of --data (default: detected)")] = None,
+        keywords: KeywordsOpt = None,
+        credits: CreditsOpt = None,
         out: Annotated[Path | None, typer.Option(help="where --data predictions go: .jsonl or .csv")] = None,
         batch_size: Annotated[int, typer.Option(min=1, help="movies per forward pass with --data")] = 64,
         verbose: bool = False,
@@ -134,7 +138,7 @@ def register(app: typer.Typer) -> None:
             if out is None:
                 raise MovieGenreError("--data needs --out preds.jsonl or preds.csv")
             check_out(out)  # before the slow part
-            predict_file(load_classifier(model), data, format, out, batch_size)
+            predict_file(load_classifier(model), data, format, out, batch_size, keywords, credits)
             return
         movie = movie_from_flags(title, overview, companies, poster)  # check input before loading the model
         # one movie: nothing worth keeping in the feature cache (it would be a shard per call)

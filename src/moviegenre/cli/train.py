@@ -19,7 +19,7 @@ from ..errors import DataError
 from ..files import jsonable
 from ..metrics import HEADLINE_METRICS
 from ..records import Dataset
-from .common import console
+from .common import CreditsOpt, KeywordsOpt, console
 
 DataOpt = typer.Option(
     ...,
@@ -34,9 +34,8 @@ PostersOpt = typer.Option(None, "--posters", help="Folder of poster images for t
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object (the metrics report) on stdout.")
 
 
-def _read(data: str, fmt: str | None, posters: Path | None):
-
-    ds = read_movies(data, fmt, posters)
+def _read(data: str, fmt: str | None, posters: Path | None, keywords=None, credits=None):
+    ds = read_movies(data, fmt, posters, keywords=keywords, credits=credits)
     if ds.skipped:
         console.print(
             f"[yellow]{sum(ds.skipped.values()):,} rows skipped[/]: "
@@ -118,6 +117,8 @@ def train(
     ),
     format: str | None = FormatOpt,
     posters: Path | None = PostersOpt,
+    keywords: KeywordsOpt = None,
+    credits: CreditsOpt = None,
     json_out: bool = JsonOpt,
 ) -> None:
     """Train on the train part, tune on val, report held-out test metrics, save the model folder."""
@@ -132,7 +133,7 @@ def train(
         class_weighted=class_weighted,
         encoders=DEFAULTS.encoders.replace(text_model=text_model),
     )
-    ds = _read(data, format, posters)
+    ds = _read(data, format, posters, keywords, credits)
     if inputs is None:
         config = config.replace(inputs=_available_inputs(ds, config))
     parts = Split.load(split) if split else make_split(ds, seed=seed, min_genre_count=config.min_genre_count)
@@ -187,13 +188,15 @@ def evaluate(
     ),
     format: str | None = FormatOpt,
     posters: Path | None = PostersOpt,
+    keywords: KeywordsOpt = None,
+    credits: CreditsOpt = None,
     json_out: bool = JsonOpt,
 ) -> None:
     """Metrics of a saved model on labelled movies (e.g. a JSONL with posters beside it)."""
     from ..modeling.classifier import GenreClassifier
 
     clf = GenreClassifier.load(model)
-    ds = _read(data, format, posters)
+    ds = _read(data, format, posters, keywords, credits)
     if split:
         if part not in PARTS:
             raise DataError(f"--part must be one of {', '.join(PARTS)}")

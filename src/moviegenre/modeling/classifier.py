@@ -27,7 +27,7 @@ from .fit import fit_network
 from .network import FeatureSet, GenreNet, predict_outputs
 from .thresholds import apply_thresholds, sigmoid, tune_thresholds
 from .training import seed_everything
-from .views import TFIDF_SUFFIX, build_view_encoder, feature_views, input_of
+from .views import build_view_encoder, feature_views, input_of
 
 log = logging.getLogger(__name__)
 
@@ -124,14 +124,14 @@ class GenreClassifier:
 
     # -- features --------------------------------------------------------------------------------------
     def _features(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True):
-        """Per view ``float32 [N, D_m]`` (CSR for a TF-IDF view) and presence ``bool [N, M]``.
+        """Per view ``float32 [N, D_m]`` (CSR for a bag: TF-IDF, keywords, people) and presence ``bool [N, M]``.
 
         Unusable inputs are logged and masked."""
         self._check_fitted()
         feats, present = [], []
         for name in self.views_:
             enc = self.encoders_[name]
-            if name.endswith(TFIDF_SUFFIX):
+            if hasattr(enc, "encode_sparse"):  # bags of words / keywords / people stay sparse (CSR)
                 x, p = enc.encode_sparse(movies)
                 feats.append(x)
                 present.append(np.asarray(p, dtype=bool))
