@@ -111,3 +111,37 @@ def test_new_inputs_registered():
         assert name in BUILDERS
     assert build_encoder("tagline", EncoderConfig()).name == "tagline-minilm"
     assert build_encoder("tagline", EncoderConfig(text_model="tfidf")).name == "tagline-tfidf"
+
+
+def test_tfidf_encode_equals_scikit_learn_without_importing_it(synthetic_movies):
+    """The TF-IDF view encodes with its own analyzer: the same numbers as scikit-learn's transform."""
+    texts = [
+        "Café crème, naïve façade — déjà vu!",
+        "The the THE cat's 2 cats: a cat-like cat…",
+        "ΑΘΗΝΑ Straße ﬁnal ﬂow x y z 42 4242",
+        "tab\tand\nnewline; under_score émigré",
+    ]
+    movies = [
+        m.with_(overview=texts[i % len(texts)] + " " + (m.overview or ""))
+        for i, m in enumerate(synthetic_movies)
+    ]
+    enc = build_encoder("overview", EncoderConfig(text_model="tfidf", tfidf_min_df=1)).fit(movies)
+    ours, present = enc.encode(movies)
+    vec = enc._vectorizer()
+    vec.fit([enc.content(m) for m in movies])
+    theirs = vec.transform([enc.content(m) for m in movies]).toarray()
+    assert present.all() and ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, atol=1e-6)
+    np.testing.assert_allclose(enc.encode_sparse(movies)[0].toarray(), ours, atol=1e-7)
+    code = """
+import sys, json
+from moviegenre.config import EncoderConfig
+from moviegenre.encoders.tfidf import TfidfEncoder
+from moviegenre.records import Movie
+enc = TfidfEncoder("overview", EncoderConfig()).set_state({"vocabulary": ["cafe", "cafe creme"], "idf": [1.5, 2.0]})
+feats, present = enc.encode([Movie("a", overview="Café crème"), Movie("b")])
+assert present.tolist() == [True, False] and abs(feats[0] - [0.6, 0.8]).max() < 1e-6, feats
+bad = [k for k in ("torch", "sklearn", "scipy") if k in sys.modules]
+assert not bad, bad
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)

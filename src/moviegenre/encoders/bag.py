@@ -101,29 +101,19 @@ class BagEncoder(Encoder):
     def encode_sparse(self, movies):
         """``(features scipy.sparse.csr_matrix float32 [N, V + 1], present bool [N])``: the values of
         ``encode`` without a dense ``[N, V]`` array (the late head fits on it in sparse form)."""
-        import scipy.sparse as sp
-
         self._check_fitted()
         contents = [self.content(m) for m in movies]
         present = np.array([c is not None for c in contents], dtype=bool)
-        rows = self._rows([c for c in contents if c is not None])
-        indptr, indices, data = [0], [], []
-        it = iter(rows)
-        for c in contents:
-            if c is not None:
-                cols, vals = next(it)
-                indices.append(cols)
-                data.append(vals)
-                indptr.append(indptr[-1] + len(cols))
-            else:
-                indptr.append(indptr[-1])
-        matrix = sp.csr_matrix(
-            (
-                np.concatenate(data) if data else np.zeros(0, np.float32),
-                np.concatenate(indices) if indices else np.zeros(0, np.int64),
-                np.asarray(indptr, dtype=np.int64),
-            ),
-            shape=(len(contents), self.dim),
-            dtype=np.float32,
-        )
-        return matrix, present
+        return rows_to_csr(self._rows([c or () for c in contents]), self.dim), present
+
+
+def rows_to_csr(rows, dim: int):
+    """``[(columns, values), ...]`` → scipy CSR float32 ``[len(rows), dim]`` (scipy: training path)."""
+    import scipy.sparse as sp
+
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    for r, (cols, _) in enumerate(rows):
+        indptr[r + 1] = indptr[r] + len(cols)
+    indices = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, np.int64)
+    data = np.concatenate([v for _, v in rows]) if rows else np.zeros(0, np.float32)
+    return sp.csr_matrix((data.astype(np.float32), indices, indptr), shape=(len(rows), dim), dtype=np.float32)

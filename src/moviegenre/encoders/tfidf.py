@@ -3,13 +3,23 @@
 Features: float32 [N, V] with V ≤ ``tfidf_max_features`` (L2-normalised rows, sublinear tf,
 unigrams + bigrams). The fitted vocabulary and idf weights are the JSON state, so a saved model
 encodes new movies exactly as at training time. ``present`` is False for a missing/blank text.
+
+scikit-learn's ``TfidfVectorizer`` fits the vocabulary; encoding is done here with the same
+analyzer (lower-case, accents stripped, words of 2+ letters or digits, unigrams + bigrams) in plain
+Python + numpy, so a fitted encoder runs without scikit-learn or scipy (the torch-free bundle).
 """
 
 from __future__ import annotations
 
+import itertools
+import math
+import re
+import unicodedata
+
 import numpy as np
 
 from ..records import Movie
+from .bag import rows_to_csr
 from .base import Encoder
 
 
@@ -21,9 +31,8 @@ class TfidfEncoder(Encoder):
         super().__init__(config)
         self.input_name = input_name
         self.name = f"{input_name}-tfidf"
-        self._vec = None
 
-    def _vectorizer(self, vocabulary=None):
+    def _vectorizer(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         # short fields (titles) keep every word; overviews need a word in ≥ min_df texts
@@ -35,7 +44,6 @@ class TfidfEncoder(Encoder):
             min_df=min_df,
             strip_accents="unicode",
             dtype=np.float32,
-            vocabulary=vocabulary,
         )
 
     def content(self, movie: Movie):
@@ -56,31 +64,59 @@ class TfidfEncoder(Encoder):
         return dict(self.state_)
 
     def set_state(self, state: dict):
-        self.state_ = {"vocabulary": list(state["vocabulary"]), "idf": list(state["idf"])}
-        self.dim = max(1, len(self.state_["vocabulary"]))
-        if self.state_["vocabulary"]:
-            vec = self._vectorizer(vocabulary={w: i for i, w in enumerate(self.state_["vocabulary"])})
-            vec.fit(["x"])  # sets up the analyzer; idf is replaced below
-            vec.idf_ = np.asarray(self.state_["idf"], dtype=np.float32)
-            self._vec = vec
+        vocab, idf = list(state["vocabulary"]), [float(x) for x in state["idf"]]
+        if len(vocab) != len(idf):
+            raise ValueError(f"{self.name}: {len(vocab)} words but {len(idf)} idf weights")
+        self.state_ = {"vocabulary": vocab, "idf": idf}
+        self.dim = max(1, len(vocab))
+        self._index = {w: i for i, w in enumerate(vocab)}
+        self._idf = np.asarray(idf, dtype=np.float32)
         return self
 
+    def _rows(self, contents):
+        """Per text ``(columns int64 [k], values float32 [k])``: sublinear tf x idf, L2-normalised."""
+        out = []
+        for text in contents:
+            counts: dict[int, int] = {}
+            for term in analyze(text):
+                j = self._index.get(term)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), np.float32, len(counts))
+            vals = tf * self._idf[cols] if len(cols) else tf
+            norm = float(np.sqrt((vals.astype(np.float64) ** 2).sum())) or 1.0
+            out.append((cols, (vals / norm).astype(np.float32)))
+        return out
+
     def _compute(self, contents, progress=False):
-        if self._vec is None:
-            feats = np.zeros((len(contents), self.dim), dtype=np.float32)
-        else:
-            feats = self._vec.transform(contents).toarray().astype(np.float32)
+        feats = np.zeros((len(contents), self.dim), dtype=np.float32)
+        for r, (cols, vals) in enumerate(self._rows(contents)):
+            feats[r, cols] = vals
         return feats, np.ones(len(contents), dtype=bool), {}
 
     def encode_sparse(self, movies):
         """``(features scipy.sparse.csr_matrix float32 [N, V], present bool [N])``: the same values as
         ``encode`` without the dense [N, V] array (a late-fusion head fits on it in sparse form)."""
-        import scipy.sparse as sp
-
         self._check_fitted()
         contents = [self.content(m) for m in movies]
-        present = np.array([c is not None for c in contents], dtype=bool)
-        if self._vec is None or not present.any():
-            return sp.csr_matrix((len(contents), self.dim), dtype=np.float32), present
-        # a missing text is transformed as "": an exactly-zero row
-        return self._vec.transform([c or "" for c in contents]).astype(np.float32).tocsr(), present
+        return rows_to_csr(self._rows([c or "" for c in contents]), self.dim), np.array(
+            [c is not None for c in contents], dtype=bool
+        )
+
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
+
+
+def _strip_accents(text: str) -> str:
+    """scikit-learn's ``strip_accents_unicode``: NFKD, combining marks dropped."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def analyze(text: str) -> list[str]:
+    """The terms of ``text`` as ``TfidfVectorizer(ngram_range=(1, 2), strip_accents="unicode")`` sees
+    them: lower-cased, accents stripped, words of 2+ characters, then each pair of neighbours."""
+    words = _TOKEN.findall(_strip_accents(text.lower()))
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]

@@ -27,7 +27,7 @@ from .fit import fit_network
 from .network import FeatureSet, GenreNet, predict_outputs
 from .thresholds import apply_thresholds, sigmoid, tune_thresholds
 from .training import seed_everything
-from .views import build_view_encoder, feature_views, input_of
+from .views import build_view_encoder, feature_views, inputs_of
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +95,12 @@ class GenreClassifier:
                 np.concatenate([y_train, y_val]),
                 np.concatenate([oof, proba_val]),
                 objective=cfg.threshold_objective,
+                macro_weight=cfg.threshold_macro_weight,
             )
         else:
-            self.thresholds_ = tune_thresholds(y_val, proba_val, objective=cfg.threshold_objective)
+            self.thresholds_ = tune_thresholds(
+                y_val, proba_val, objective=cfg.threshold_objective, macro_weight=cfg.threshold_macro_weight
+            )
         self.val_report_ = self._report(y_val, proba_val)
         self.training_summary_ = {
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -207,11 +210,17 @@ class GenreClassifier:
         return out
 
     def _input_weights(self, weights: np.ndarray, present: np.ndarray) -> dict[str, float]:
-        """Per-view weights ``[V]`` of one movie → ``{input: w}``, extra views folded into their input."""
+        """Per-view weights ``[V]`` of one movie → ``{input: w}``: an extra view counts for its input;
+        the all-text view is shared equally by the text inputs this movie has (all of them if none)."""
         out = dict.fromkeys(self.inputs_, 0.0)
+        has = {v: bool(present[m]) for m, v in enumerate(self.views_)}
         for m, view in enumerate(self.views_):
-            if present[m]:
-                out[input_of(view)] += float(weights[m])
+            if not present[m]:
+                continue
+            reads = inputs_of(view, self.inputs_)
+            shared = [i for i in reads if has.get(i)] or list(reads)
+            for i in shared:
+                out[i] += float(weights[m]) / len(shared)
         return out
 
     # -- evaluation ------------------------------------------------------------------------------------
