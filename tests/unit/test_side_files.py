@@ -80,7 +80,7 @@ def test_tmdb5000_credits_found_beside(tmp_path):
             "keywords": json.dumps([{"id": 1, "name": "robot"}]),
         }
     )
-    path = write_csv(tmp_path / "tmdb_5000_movies.csv", TMDB_HEADER, [row])
+    write_csv(tmp_path / "tmdb_5000_movies.csv", TMDB_HEADER, [row])
     write_csv(
         tmp_path / "tmdb_5000_credits.csv",
         ["movie_id", "title", "cast", "crew"],

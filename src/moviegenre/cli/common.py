@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,10 @@ from rich.console import Console
 console = Console(stderr=True)
 
 ModelOpt = Annotated[
-    str | None, typer.Option("--model", "-m", help="Model folder (default: the shipped model).")
+    str | None,
+    typer.Option(
+        "--model", "-m", help="Model folder or bundle (moviegenre export) (default: the shipped model)."
+    ),
 ]
 # side files beside a movie file, joined by TMDB id (moviegenre.data.side_files); every --data command
 KeywordsOpt = Annotated[
@@ -35,21 +39,20 @@ CreditsOpt = Annotated[
 
 
 def load_classifier(model: str | None):
-    """``GenreClassifier.load`` of ``--model`` or the shipped model; errors are one line."""
-    from ..modeling.classifier import GenreClassifier
-    from ..pretrained import resolve_model_dir
+    """The predictor of ``--model`` (``moviegenre.pretrained.load_predictor``: a bundle runs without
+    torch) or the shipped model; errors are one line."""
+    from ..pretrained import load_predictor
 
-    return GenreClassifier.load(resolve_model_dir(model))
+    return load_predictor(model)
 
 
 def set_threads(threads: int) -> None:
     """Threads inside each onnxruntime session and torch op (0: leave the libraries' default, all
-    cores). Must run before the model loads: sessions read it when they are built."""
+    cores). Must run before the model loads: sessions (and ``load_predictor``, for torch) read it."""
     if threads > 0:
-        import torch
-
         os.environ["MOVIEGENRE_THREADS"] = str(threads)
-        torch.set_num_threads(threads)
+        if "torch" in sys.modules:  # never imported just for this: a bundle runs without it
+            sys.modules["torch"].set_num_threads(threads)
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -57,3 +60,23 @@ def setup_logging(verbose: bool = False) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
+
+
+def report_posters(dataset, failures=None, *, uses_posters: bool = True, quiet: bool = False) -> dict:
+    """The poster summary of ``dataset`` (``data.info.poster_summary``) for ``--json``; when the data
+    names posters and none can be used (and the command would use them), one loud line on stderr
+    instead of a warning per movie. ``quiet``: the line was printed already."""
+    from ..data.info import poster_summary, poster_warning
+
+    summary = poster_summary(dataset, failures)
+    line = poster_warning(summary) if uses_posters else None
+    if line and not quiet:
+        # soft_wrap: one line whatever the terminal width (a log reader greps it)
+        console.print(f"[bold red]warning:[/] {line}", highlight=False, soft_wrap=True)
+    return summary
+
+
+def poster_failures(clf) -> dict | None:
+    """Reason → movies whose poster the classifier's poster encoder could not use (all its encodes)."""
+    enc = getattr(clf, "encoders_", {}).get("poster")
+    return dict(enc.skipped_total) if enc is not None else None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .common import CreditsOpt, KeywordsOpt, console
+from .common import CreditsOpt, KeywordsOpt, console, report_posters
 
 DataOpt = typer.Option(
     "default",
@@ -47,6 +47,7 @@ def info(
 
     ds = _read(data, format, posters, keywords, credits)
     summary = summarize(ds, posters=check_posters, progress=not json_out or console.is_terminal)
+    report_posters(ds, summary["poster_failures"] if check_posters else None)
     if json_out:
         print(json.dumps(summary, indent=1, ensure_ascii=False))
         return
@@ -104,6 +105,9 @@ def split(
     """A multi-label stratified train/val/test split by movie key, written to --out."""
     from ..data.split import make_split, split_report
     from ..errors import DataError
+    from ..files import check_output_file
+
+    check_output_file(out)  # before the work: an existing folder named like the file, a read-only place
 
     try:
         fr = tuple(float(x) for x in fractions.split(","))

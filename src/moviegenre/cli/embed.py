@@ -61,13 +61,17 @@ def register(app: typer.Typer) -> None:
         import time
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from collections import Counter
+
         from rich.table import Table
 
         from ..config import default_cache_dir
         from ..data import read_movies
         from ..encoders import build_encoder, networks
         from ..errors import MovieGenreError
-        from .common import setup_logging
+        from ..files import check_output_dir
+        from ..records import Dataset
+        from .common import report_posters, setup_logging
 
         setup_logging(verbose)
         if not verbose:  # library chatter ("Loading SentenceTransformer model ...") hides the table
@@ -84,7 +88,7 @@ def register(app: typer.Typer) -> None:
             backend=backend,
             batch_size=batch_size,
         )
-        cache_dir = cache_dir or default_cache_dir()
+        cache_dir = check_output_dir(cache_dir or default_cache_dir(), "--cache-dir")
         t0 = time.perf_counter()
         dataset = read_movies(data, keywords=keywords, credits=credits)
         movies = list(dataset)[:limit] if limit else list(dataset)
@@ -103,6 +107,7 @@ def register(app: typer.Typer) -> None:
                 no_wrap=col == "encoder",
             )
         report = {"movies": len(movies), "cache_dir": str(cache_dir), "inputs": {}}
+        poster_skips = None
         for name in wanted:
             enc = build_encoder(name, cfg, cache_dir=cache_dir)
             loaded = sum(networks.LOAD_SECONDS.values())
@@ -110,6 +115,8 @@ def register(app: typer.Typer) -> None:
             if not enc.pretrained:
                 enc.fit(movies)
             _, present = enc.encode(movies, progress=True, cache=True)
+            if name == "poster":
+                poster_skips = dict(enc.skipped)
             # model loading (or the one-off ONNX export) is reported apart from the encoding rate
             load = sum(networks.LOAD_SECONDS.values()) - loaded
             dt = time.perf_counter() - t - load
@@ -134,6 +141,8 @@ def register(app: typer.Typer) -> None:
                 f"{len(movies) / max(dt, 1e-9):,.0f}",
             )
         console.print(table)
+        limited = dataset if not limit else Dataset(movies, dataset.source, issues=Counter())
+        report["posters"] = report_posters(limited, poster_skips, uses_posters="poster" in wanted)
         report["total_seconds"] = round(time.perf_counter() - t0, 3)
         console.print(f"total {report['total_seconds']:.2f}s")
         if as_json:

@@ -36,7 +36,9 @@ def register(app: typer.Typer) -> None:
         setup_logging(verbose)
         from ..errors import MovieGenreError
         from ..experiment import run_experiment
+        from ..files import check_output_dir
 
+        check_output_dir(out)  # before the work: a file named like the folder, a read-only place
         chosen = tuple(k.strip() for k in kinds.split(",") if k.strip())
         bad = [k for k in chosen if k not in ("ours", "replica", "baseline")]
         if bad or not chosen:

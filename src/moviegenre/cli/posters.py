@@ -73,6 +73,11 @@ def download(
     logging.getLogger("httpcore").setLevel(logging.INFO)  # its DEBUG trace is socket-level noise
     if not verbose:  # httpx logs every request at INFO: 45,000 lines is not a summary
         logging.getLogger("httpx").setLevel(logging.WARNING)
+    from ..files import check_output_dir, check_output_file
+
+    check_output_dir(out)  # before the work (a file named like the folder, a read-only place)
+    if failures is not None:
+        check_output_file(failures, "--failures")
     key = api_key or os.environ.get("TMDB_API_KEY") or None
     cfg = DownloadConfig(
         out_dir=out,
@@ -155,7 +160,9 @@ def to_jsonl(
 ) -> None:
     """Write --data as JSONL in the project's schema, with posters from --posters: every command reads it."""
     from ..download.export import export_jsonl
+    from ..files import check_output_file
 
+    check_output_file(out)
     setup_logging(False)
     counts = export_jsonl(data, posters_dir, out, format, require_poster)
     console.print(

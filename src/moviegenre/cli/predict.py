@@ -12,18 +12,27 @@ from typing import Annotated
 
 import typer
 
-from ..data.images import open_image
+from ..data.images import open_image, read_image_bytes
 from ..errors import MovieGenreError
-from ..files import atomic_path
+from ..files import atomic_path, check_output_file
 from ..records import Movie, split_names
-from .common import CreditsOpt, KeywordsOpt, ModelOpt, console, load_classifier, setup_logging
+from .common import (
+    CreditsOpt,
+    KeywordsOpt,
+    ModelOpt,
+    console,
+    load_classifier,
+    poster_failures,
+    report_posters,
+    setup_logging,
+)
 
 
 def movie_from_flags(title, overview, companies, poster):
     poster_bytes = None
     if poster is not None:
-        open_image(poster)  # ImageError (one line) for a missing, non-image or huge file
-        poster_bytes = Path(poster).read_bytes()
+        poster_bytes = read_image_bytes(poster)  # bounded; a FIFO or a device is refused, not read
+        open_image(poster_bytes)  # ImageError (one line) for a missing, non-image or huge file
     movie = Movie(
         key="cli",
         title=title or None,
@@ -91,15 +100,25 @@ def write_predictions(path: Path, movies, details: list[dict], genres: list[str]
 
 
 def predict_file(
-    clf, data: str, fmt: str | None, out: Path, batch_size: int, keywords=None, credits=None
+    clf,
+    data: str,
+    fmt: str | None,
+    out: Path,
+    batch_size: int,
+    as_json: bool = False,
+    keywords=None,
+    credits=None,
 ) -> None:
     from tqdm import tqdm
 
     from ..data import read_movies
+    from ..data.info import poster_warning
 
     dataset = read_movies(data, fmt, keywords=keywords, credits=credits)
     if dataset.skipped:
         console.print(f"skipped while reading: {dict(dataset.skipped)}")
+    uses_posters = "poster" in clf.inputs_
+    warned = poster_warning(report_posters(dataset, uses_posters=uses_posters)) is not None
     movies = list(dataset)
     details: list[dict] = []
     with tqdm(total=len(movies), desc="predicting", unit="movie") as bar:
@@ -108,7 +127,16 @@ def predict_file(
             details.extend(clf.predict_details(chunk))
             bar.update(len(chunk))
     write_predictions(out, movies, details, list(clf.genres_))
+    posters = report_posters(dataset, poster_failures(clf), uses_posters=uses_posters, quiet=warned)
     console.print(f"wrote {len(details)} predictions to {out}")
+    if as_json:
+        summary = {
+            "out": str(out),
+            "movies": len(details),
+            "skipped": dict(dataset.skipped),
+            "posters": posters,
+        }
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
 
 
 def register(app: typer.Typer) -> None:
@@ -138,7 +166,8 @@ def register(app: typer.Typer) -> None:
             if out is None:
                 raise MovieGenreError("--data needs --out preds.jsonl or preds.csv")
             check_out(out)  # before the slow part
-            predict_file(load_classifier(model), data, format, out, batch_size, keywords, credits)
+            check_output_file(out)
+            predict_file(load_classifier(model), data, format, out, batch_size, as_json, keywords, credits)
             return
         movie = movie_from_flags(title, overview, companies, poster)  # check input before loading the model
         # one movie: nothing worth keeping in the feature cache (it would be a shard per call)

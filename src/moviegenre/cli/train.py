@@ -7,19 +7,21 @@ happen inside the commands so ``moviegenre --help`` stays fast.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import typer
 
 from ..config import DEFAULTS, INPUTS, ClassifierConfig, EncoderConfig, FusionName, TextModel, help_of
 from ..data import read_movies
+from ..data.info import poster_warning
 from ..data.split import PARTS, Split, make_split
 from ..encoders import build_encoder
 from ..errors import DataError
-from ..files import jsonable
+from ..files import check_output_dir, jsonable
 from ..metrics import HEADLINE_METRICS
 from ..records import Dataset
-from .common import CreditsOpt, KeywordsOpt, console
+from .common import CreditsOpt, KeywordsOpt, console, poster_failures, report_posters
 
 DataOpt = typer.Option(
     ...,
@@ -133,7 +135,10 @@ def train(
         class_weighted=class_weighted,
         encoders=DEFAULTS.encoders.replace(text_model=text_model),
     )
+    check_output_dir(out, replace_only="config.json")  # before the work, not after it
     ds = _read(data, format, posters, keywords, credits)
+    uses_posters = "poster" in config.inputs
+    warned = poster_warning(report_posters(ds, uses_posters=uses_posters)) is not None
     if inputs is None:
         config = config.replace(inputs=_available_inputs(ds, config))
     parts = Split.load(split) if split else make_split(ds, seed=seed, min_genre_count=config.min_genre_count)
@@ -151,6 +156,7 @@ def train(
     reports = {"validation": clf.val_report_}
     if len(test_set):
         reports["test"] = clf.evaluate(test_set, bootstrap=200, progress=True)
+    poster_report = report_posters(ds, poster_failures(clf), uses_posters=uses_posters, quiet=warned)
     extra = {
         "test": reports.get("test"),
         "split": {
@@ -172,14 +178,17 @@ def train(
     clf.save(out, extra_metrics=extra)
     parts.save(out / "split.json")
     if json_out:
-        print(json.dumps(_json_report(reports.get("test") or reports["validation"]), indent=1))
+        report = _json_report(reports.get("test") or reports["validation"])
+        print(json.dumps({**report, "posters": poster_report}, indent=1))
         return
     _table(reports, f"{'+'.join(config.inputs)} · {config.fusion} · fitted in {seconds:.0f} s")
     console.print(f"saved {out}")
 
 
 def evaluate(
-    model: Path = typer.Option(..., "--model", help="Model folder written by moviegenre train."),
+    model: Path = typer.Option(
+        ..., "--model", help="Model folder written by moviegenre train, or its bundle (moviegenre export)."
+    ),
     data: str = DataOpt,
     split: Path | None = typer.Option(None, "--split", help="Evaluate only one part of this split file."),
     part: str = typer.Option("test", "--part", help="Which part of --split: train | val | test."),
@@ -192,11 +201,14 @@ def evaluate(
     credits: CreditsOpt = None,
     json_out: bool = JsonOpt,
 ) -> None:
-    """Metrics of a saved model on labelled movies (e.g. a JSONL with posters beside it)."""
-    from ..modeling.classifier import GenreClassifier
+    """Metrics of a saved model or bundle on labelled movies (e.g. a JSONL with posters beside it)."""
+    from ..pretrained import load_predictor
 
-    clf = GenreClassifier.load(model)
+    clf = load_predictor(model)
     ds = _read(data, format, posters, keywords, credits)
+    uses_posters = "poster" in clf.inputs_
+    warned = poster_warning(report_posters(ds, uses_posters=uses_posters)) is not None
+    issues = ds.issues
     if split:
         if part not in PARTS:
             raise DataError(f"--part must be one of {', '.join(PARTS)}")
@@ -207,8 +219,10 @@ def evaluate(
     if len(labelled) < len(ds):
         console.print(f"[yellow]{len(ds) - len(labelled):,} movies without genres left out[/]")
     report = clf.evaluate(labelled, bootstrap=bootstrap, progress=not json_out)
+    used = Dataset(labelled, str(data), issues=issues if not split else Counter())
+    poster_report = report_posters(used, poster_failures(clf), uses_posters=uses_posters, quiet=warned)
     if json_out:
-        print(json.dumps(_json_report(report), indent=1))
+        print(json.dumps({**_json_report(report), "posters": poster_report}, indent=1))
         return
     _table({"evaluation": report}, f"{model} on {data} ({len(labelled):,} movies)")
     if report.get("unknown_genres"):

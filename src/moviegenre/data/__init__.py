@@ -50,14 +50,25 @@ def _resolve(source: str | Path, format: str | None) -> tuple[Path | None, str]:
     if str(source) == "default":
         return None, "default"
     path = Path(source).expanduser()
-    if not path.exists():
-        raise DataError(f"{path}: no such file or folder (or use --data default)")
+    try:
+        path.stat()
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file or folder (or use --data default)") from None
+    except (OSError, ValueError) as e:  # a name longer than the OS allows, a NUL, no permission
+        raise DataError(f"{str(path)[:200]}: cannot be read ({getattr(e, 'strerror', None) or e})") from None
     if path.is_dir():
         for name, fmt in _FOLDER_FILES.items():
             if (path / name).is_file() and format in (None, fmt):
                 return path / name, fmt
         raise DataError(f"{path} is a folder without movies.jsonl (give the data file itself)")
     return path, format or detect_format(path)
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()  # follows a symlink: a poster folder on another disk is fine
+    except (OSError, ValueError):
+        return False
 
 
 def read_movies(
@@ -81,8 +92,8 @@ def read_movies(
 
     path, fmt = _resolve(source, format)
     poster_dir = Path(posters).expanduser() if posters else None
-    if poster_dir is not None and not poster_dir.is_dir():
-        raise DataError(f"{poster_dir}: poster folder does not exist")
+    if poster_dir is not None and not _is_dir(poster_dir):
+        raise DataError(f"{str(poster_dir)[:200]}: poster folder does not exist")
     dataset = _read(path, fmt, poster_dir)
     beside = find_beside(path, fmt)
     keywords = keywords if keywords is not None else beside.get("keywords")

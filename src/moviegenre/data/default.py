@@ -12,10 +12,11 @@ import importlib.util
 import sqlite3
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
 from ..errors import DataError
 from ..records import Dataset, Movie
-from ._common import clean_str, to_float, to_int
+from ._common import clean_str, genre_names, has_bad_bytes, to_float, to_int
 
 PACKAGE = "bokeh_sampledata"
 # company names that contain ", Inc." etc.: glue the suffix back instead of making it a company
@@ -66,17 +67,27 @@ def read_default(path: Path | None = None) -> Dataset:
         raise DataError(f"{path} is a directory, expected a SQLite file")
     try:
         # immutable=1: a read-only site-packages must not stop us, and nothing is ever written
-        con = sqlite3.connect(f"file:{path.resolve()}?mode=ro&immutable=1", uri=True)
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"  # a "?" or "#" in a name is text
+        con = sqlite3.connect(uri, uri=True)
+        # undecodable text becomes lone surrogates: that row is counted and skipped, not the whole file
+        con.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
         try:
             rows = con.execute(_QUERY).fetchall()
         finally:
             con.close()
     except sqlite3.Error as e:
         raise DataError(f"{path}: not the Wikidata movie table ({e})") from None
-    movies, seen, skipped = [], set(), Counter()
+    movies, seen, skipped, issues = [], set(), Counter(), Counter()
     for wid, imdb, title, year, runtime, genre, director, writer, cast, language, country, production in rows:
         if wid is None:
             skipped["missing ID"] += 1
+            continue
+        values = (imdb, title, year, runtime, genre, director, writer, cast, language, country, production)
+        if any(isinstance(v, bytes) for v in values):
+            skipped["not text"] += 1
+            continue
+        if has_bad_bytes(*values):
+            skipped["not utf-8"] += 1
             continue
         imdb = clean_str(imdb)
         key = imdb if imdb and imdb not in seen else f"wd{wid}"
@@ -89,7 +100,7 @@ def read_default(path: Path | None = None) -> Dataset:
             Movie(
                 key=key,
                 title=clean_str(title),
-                genres=split_list(genre) or (),
+                genres=genre_names(split_list(genre) or (), issues),
                 companies=split_list(production),
                 imdb_id=imdb,
                 year=to_int(year),
@@ -101,4 +112,4 @@ def read_default(path: Path | None = None) -> Dataset:
                 country=countries[0] if countries else None,
             )
         )
-    return Dataset(movies, "default", None, skipped)
+    return Dataset(movies, "default", None, skipped, issues)

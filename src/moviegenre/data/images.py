@@ -8,6 +8,8 @@ Corrupt, truncated, non-image or absurdly large inputs raise ``ImageError`` with
 from __future__ import annotations
 
 import io
+import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -25,24 +27,53 @@ class ImageError(MovieGenreError):
         self.reason = reason
 
 
+def read_file_bounded(path: str | Path, max_bytes: int) -> bytes:
+    """The bytes of the regular file ``path`` (symlinks followed), at most ``max_bytes``.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO named as a poster cannot
+    hang us and ``/dev/zero`` (size 0 to ``stat``) is refused instead of read forever; the read
+    stops after ``max_bytes + 1`` bytes whatever ``st_size`` says (a file growing meanwhile).
+    """
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except (FileNotFoundError, NotADirectoryError):
+        raise ImageError("missing file", str(path)[:300]) from None
+    except (OSError, ValueError) as e:  # no permission, a name too long, a NUL in the name
+        raise ImageError(
+            "unreadable file", f"{str(path)[:300]}: {getattr(e, 'strerror', None) or e}"
+        ) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise ImageError("not a file", str(path)[:300])
+        if not stat.S_ISREG(st.st_mode):
+            raise ImageError("not a regular file", f"{str(path)[:300]} is a pipe, socket or device")
+        if st.st_size > max_bytes:
+            raise ImageError("too large", f"{path.name[:100]} is over {max_bytes / 2**20:g} MB")
+        chunks, left = [], max_bytes + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError as e:
+        raise ImageError("unreadable file", f"{str(path)[:300]}: {e.strerror}") from None
+    finally:
+        os.close(fd)
+
+
 def read_image_bytes(source: str | Path | bytes, max_bytes: int = MAX_BYTES) -> bytes:
-    """The raw bytes of an image file (or the bytes themselves), refusing oversized files."""
+    """The raw bytes of an image file (or the bytes themselves), refusing oversized files and
+    anything that is not a regular file (see ``read_file_bounded``)."""
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
     else:
-        path = Path(source)
-        try:
-            if path.stat().st_size > max_bytes:
-                raise ImageError("too large", f"{path.name} is over {max_bytes // 2**20} MB")
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise ImageError("missing file", str(path)) from None
-        except IsADirectoryError:
-            raise ImageError("not a file", str(path)) from None
-        except OSError as e:
-            raise ImageError("unreadable file", f"{path}: {e.strerror}") from None
+        data = read_file_bounded(source, max_bytes)
     if len(data) > max_bytes:
-        raise ImageError("too large", f"over {max_bytes // 2**20} MB")
+        raise ImageError("too large", f"over {max_bytes / 2**20:g} MB")
     if not data:
         raise ImageError("empty file")
     return data

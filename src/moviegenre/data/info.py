@@ -10,6 +10,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from ..records import METADATA_FIELDS, Dataset, Movie
+from ._common import POSTER_ISSUE_PREFIX
 from .images import ImageError, open_image
 
 
@@ -41,6 +42,39 @@ def check_posters(movies, progress: bool = False, workers: int = 8) -> Counter:
         return Counter(r or "ok" for r in results)
 
 
+def poster_summary(dataset: Dataset, failures: Counter | dict | None = None) -> dict:
+    """How many posters the data names and how many can be used.
+
+    ``named``: movies whose row names a poster (kept ones plus those refused while reading: missing
+    file, path escaping the folder, not a regular file, ...); ``failures``: reason → movies whose
+    poster was found but could not be used later (a corrupt image, counted by the poster encoder or
+    by ``check_posters``). ``usable = named - unusable``.
+    """
+    refused = Counter({r: n for r, n in dataset.issues.items() if r.startswith(POSTER_ISSUE_PREFIX)})
+    found = sum(m.has_poster for m in dataset)
+    later = Counter({r: n for r, n in (failures or {}).items() if r not in ("ok", "no poster") and n})
+    reasons = refused + later
+    named = found + sum(refused.values())
+    usable = max(found - sum(later.values()), 0)
+    return {
+        "named": named,
+        "usable": usable,
+        "unusable": named - usable,
+        "reasons": dict(reasons.most_common()),
+    }
+
+
+def poster_warning(summary: dict) -> str | None:
+    """One loud line when the data names posters and none of them can be used, else None."""
+    if not summary["named"] or summary["usable"]:
+        return None
+    why = ", ".join(f"{r} {n:,}" for r, n in list(summary["reasons"].items())[:3])
+    return (
+        f"none of the {summary['named']:,} posters the data names can be used ({why}): "
+        "check the poster folder (--posters, or the folder beside the data file)"
+    )
+
+
 def summarize(dataset: Dataset, posters: bool = True, progress: bool = False) -> dict:
     """A JSON-ready summary: movies, skipped (reason → rows), genres (genre → movies, most
     frequent first), with_overview / with_poster / with_companies and metadata field counts."""
@@ -62,6 +96,7 @@ def summarize(dataset: Dataset, posters: bool = True, progress: bool = False) ->
         "with_poster_path": sum(m.has_poster for m in movies),
         "with_poster": poster_counts.get("ok", 0) if posters else None,
         "poster_failures": {k: v for k, v in sorted(poster_counts.items()) if k not in ("ok", "no poster")},
+        "posters": poster_summary(dataset, poster_counts if posters else None),
         # companies known for this source (None = unknown); [] (none listed) counts as known
         "with_companies": sum(m.companies is not None for m in movies),
         "with_companies_listed": sum(bool(m.companies) for m in movies),

@@ -91,14 +91,42 @@ class GenreVocabulary:
             "counts": dict(self.counts_),
         }
 
+    @staticmethod
+    def check_names(genres) -> None:
+        """ValueError unless ``genres`` is a list of unique, valid genre names."""
+        from ._common import genre_problem
+
+        if not isinstance(genres, list):
+            raise ValueError("expected a list of genre names")
+        for g in genres:
+            why = genre_problem(g)
+            if why:
+                raise ValueError(f"{str(g)[:40]!r} is not a genre name ({why})")
+        twice = sorted(g for g, c in Counter(genres).items() if c > 1)
+        if twice:
+            raise ValueError(f"genre(s) listed twice: {twice[:5]}")
+
     @classmethod
     def from_dict(cls, d: dict) -> GenreVocabulary:
+        """The vocabulary of ``to_dict``; DataError (one line) for anything malformed."""
         if not isinstance(d, dict) or not isinstance(d.get("genres"), list) or not d["genres"]:
             raise DataError("genre vocabulary: expected an object with a non-empty 'genres' list")
-        v = cls(d.get("min_count", 0))
-        v.genres_ = [str(g) for g in d["genres"]]
-        v.dropped_ = list(d.get("dropped", []))
-        v.counts_ = dict(d.get("counts", {}))
+        dropped, min_count, counts = d.get("dropped", []), d.get("min_count", 0), d.get("counts", {})
+        try:
+            cls.check_names(d["genres"])
+            cls.check_names(dropped)
+        except ValueError as e:
+            raise DataError(f"genre vocabulary: {e}") from None
+        if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 0:
+            raise DataError(f"genre vocabulary: min_count must be a whole number >= 0, got {min_count!r}")
+        if not isinstance(counts, dict) or not all(
+            isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts.values()
+        ):
+            raise DataError("genre vocabulary: counts must map genre names to whole numbers >= 0")
+        v = cls(min_count)
+        v.genres_ = list(d["genres"])
+        v.dropped_ = list(dropped)
+        v.counts_ = dict(counts)
         v._index = {g: i for i, g in enumerate(v.genres_)}
         v.unknown_ = Counter()
         return v

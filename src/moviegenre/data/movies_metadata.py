@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..records import Dataset, Movie
-from ._common import clean_str, to_float, year_of
+from ._common import clean_str, genre_names, in_range, to_float, year_of
 from ._csv import PosterFolder, names_of, parse_list, read_csv_movies, tmdb_id_of
 
 REQUIRED = {"id", "imdb_id", "title", "genres"}
@@ -33,13 +33,13 @@ def _movie(row: dict, folder: PosterFolder, skipped: Counter, issues: Counter) -
         issues["malformed imdb_id"] += 1
         imdb = None
     try:
-        genres = names_of(parse_list(row["genres"], python=True)) or ()
+        genres = genre_names(parse_list(row["genres"], python=True) or (), issues)
     except ValueError:
         skipped["bad genres"] += 1
         return None
     try:
         companies = (
-            names_of(parse_list(row["production_companies"], python=True))
+            names_of(parse_list(row["production_companies"], python=True), "production_companies", issues)
             if "production_companies" in row
             else None
         )
@@ -47,7 +47,7 @@ def _movie(row: dict, folder: PosterFolder, skipped: Counter, issues: Counter) -
         skipped["bad production_companies"] += 1
         return None
     try:
-        countries = names_of(parse_list(row.get("production_countries"), python=True))
+        countries = names_of(parse_list(row.get("production_countries"), python=True), "country", issues)
     except ValueError:
         countries = None
     poster, why = folder.find(str(tmdb), imdb, clean_str(row.get("poster_path")))
@@ -63,7 +63,7 @@ def _movie(row: dict, folder: PosterFolder, skipped: Counter, issues: Counter) -
         imdb_id=imdb,
         tmdb_id=tmdb,
         year=year_of(row.get("release_date")),
-        runtime=to_float(row.get("runtime")) or None,
+        runtime=in_range(to_float(row.get("runtime")), 0.0, 10_000.0) or None,
         language=clean_str(row.get("original_language")),
         country=countries[0] if countries else None,
         tagline=clean_str(row.get("tagline")),

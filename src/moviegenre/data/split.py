@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from ..files import write_text
+from ..files import read_json, write_text
 from ..records import Dataset
 from .labels import GenreVocabulary
 
 PARTS = ("train", "val", "test")
+MAX_SPLIT_BYTES = 512 << 20  # 10 million keys; a split file is the user's, but may be damaged
 
 
 @dataclass
@@ -57,11 +58,21 @@ class Split:
         path = Path(path)
         if not path.is_file():
             raise DataError(f"{path}: split file not found")
+        d = read_json(path, max_bytes=MAX_SPLIT_BYTES, error=DataError)
         try:
-            d = json.loads(path.read_text(encoding="utf-8"))
-            parts = {p: [str(k) for k in d[p]] for p in PARTS}
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as e:
-            raise DataError(f"{path}: not a split file ({type(e).__name__}: {e})") from None
+            parts = {p: d[p] for p in PARTS}
+            if not all(
+                isinstance(keys, list) and all(isinstance(k, str) for k in keys) for keys in parts.values()
+            ):
+                raise TypeError("each part must be a list of keys (text)")
+            seed, min_count = d.get("seed", 0), d.get("min_genre_count", 0)
+            fractions = d.get("fractions", (0.7, 0.15, 0.15))
+            if not (
+                isinstance(seed, int) and isinstance(min_count, int) and isinstance(fractions, list | tuple)
+            ):
+                raise TypeError("seed, min_genre_count or fractions of the wrong type")
+        except (KeyError, TypeError) as e:
+            raise DataError(f"{path}: not a split file ({type(e).__name__}: {str(e)[:100]})") from None
         overlap = (
             (set(parts["train"]) & set(parts["val"]))
             | (set(parts["train"]) & set(parts["test"]))
@@ -71,12 +82,12 @@ class Split:
             raise DataError(f"{path}: {len(overlap)} keys in more than one part, e.g. {sorted(overlap)[:3]}")
         return cls(
             **parts,
-            seed=int(d.get("seed", 0)),
-            fractions=tuple(d.get("fractions", (0.7, 0.15, 0.15))),
-            min_genre_count=int(d.get("min_genre_count", 0)),
-            dropped_genres=list(d.get("dropped_genres", [])),
-            genres=list(d.get("genres", [])),
-            source=str(d.get("source", "")),
+            seed=seed,
+            fractions=tuple(fractions),
+            min_genre_count=min_count,
+            dropped_genres=list(d.get("dropped_genres") or []),
+            genres=list(d.get("genres") or []),
+            source=str(d.get("source", ""))[:500],
         )
 
     def apply(self, dataset: Dataset) -> tuple[Dataset, Dataset, Dataset]:

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..records import Dataset, Movie
-from ._common import clean_str, to_float, year_of
+from ._common import clean_str, genre_names, in_range, to_float, year_of
 from ._csv import PosterFolder, names_of, parse_list, read_csv_movies, tmdb_id_of
 
 REQUIRED = {"id", "title", "genres"}
@@ -27,7 +27,10 @@ def _movie(row: dict, folder: PosterFolder, skipped: Counter, issues: Counter) -
             parsed[col] = None
             continue
         try:
-            parsed[col] = names_of(parse_list(row[col], python=False))
+            items = parse_list(row[col], python=False)
+            parsed[col] = (
+                genre_names(items or (), issues) if col == "genres" else names_of(items, col, issues)
+            )
         except ValueError:
             if col in ("genres", "production_companies"):
                 skipped[f"bad {col}"] += 1
@@ -47,7 +50,7 @@ def _movie(row: dict, folder: PosterFolder, skipped: Counter, issues: Counter) -
         poster=poster,
         tmdb_id=tmdb,
         year=year_of(row.get("release_date")),
-        runtime=to_float(row.get("runtime")) or None,
+        runtime=in_range(to_float(row.get("runtime")), 0.0, 10_000.0) or None,
         language=clean_str(row.get("original_language")),
         country=countries[0] if countries else None,
         keywords=parsed["keywords"],

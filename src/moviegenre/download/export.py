@@ -9,6 +9,7 @@ area's ``read_movies`` (same skips, same poster matching by TMDB id).
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -19,8 +20,8 @@ from ..files import write_text
 def movie_to_obj(movie, root: Path) -> dict:
     """One JSON object in the movies.jsonl schema; ``poster`` relative to ``root`` (or null)."""
     poster = None
-    if movie.poster:
-        poster = Path(movie.poster).resolve().relative_to(root).as_posix()
+    if movie.poster:  # both absolute without resolving symlinks: a linked poster folder stays inside root
+        poster = Path(os.path.abspath(movie.poster)).relative_to(root).as_posix()
     obj = {
         "key": movie.key,
         "imdb_id": movie.imdb_id,
@@ -50,14 +51,16 @@ def export_jsonl(
     from ..data import read_movies
 
     out = Path(out)
-    root = out.parent.resolve()
-    posters = Path(posters).resolve()
+    # compared as written, symlinks not resolved: ``<root>/posters`` may link to another disk
+    root = Path(os.path.abspath(out.parent))
+    posters = Path(os.path.abspath(posters))
     if not posters.is_dir():
         raise DataError(f"{posters}: poster folder does not exist")
     if root != posters and root not in posters.parents:
         raise DataError(
             f"the poster folder {posters} must be inside the folder of --out ({root}), "
-            "because poster paths in JSONL are relative to the file"
+            "because poster paths in JSONL are relative to the file (a symlink there to the "
+            f"folder works: ln -s {posters} {root}/posters)"
         )
     ds = read_movies(data, fmt, posters)
     counts = Counter()

@@ -21,7 +21,7 @@ from collections import Counter
 import numpy as np
 
 from ..records import Movie
-from .base import Encoder
+from .base import Encoder, state_names, state_numbers
 
 
 class BagEncoder(Encoder):
@@ -67,9 +67,9 @@ class BagEncoder(Encoder):
         return {"vocabulary": list(self.vocabulary_), "idf": [float(x) for x in self.idf_]}
 
     def set_state(self, state: dict):
-        vocab, idf = list(state["vocabulary"]), [float(x) for x in state["idf"]]
-        if len(vocab) != len(idf):
-            raise ValueError(f"{self.name}: {len(vocab)} tokens but {len(idf)} idf weights")
+        # a saved state may come from a tampered model folder: checked, not trusted
+        vocab = state_names(state, "vocabulary")
+        idf = state_numbers(state, "idf", len(vocab), positive=True)
         self.vocabulary_, self.idf_ = vocab, np.asarray(idf, np.float32)
         self._index = {t: i for i, t in enumerate(vocab)}
         self.dim = len(vocab) + 1

@@ -9,6 +9,7 @@ features (``_compute``); this class does the cache lookup, batching and bookkeep
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,55 @@ from ..records import Movie
 from .cache import FeatureCache, content_key
 
 log = logging.getLogger(__name__)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_content(text) -> str | None:
+    """A text input as encoders see it: stripped, None when missing or blank. A lone surrogate (a
+    ``"\ud800"`` escape a JSON body may carry) becomes U+FFFD: tokenizers and the JSON state of a
+    fitted encoder need valid Unicode."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    return valid_unicode(text.strip())
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` with any lone surrogate replaced by U+FFFD (unchanged, and cheap, when valid)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def state_names(state: dict, key: str) -> list[str]:
+    """``state[key]`` as a list of unique strings (a fitted vocabulary); TypeError/ValueError otherwise.
+    A saved state may come from a tampered model folder: nothing in it is trusted."""
+    v = state[key]
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise TypeError(f"{key!r} must be a list of text")
+    if len(set(v)) != len(v):
+        raise ValueError(f"{key!r} lists an entry twice")
+    return list(v)
+
+
+def state_numbers(state: dict, key: str, n: int | None = None, *, positive: bool = False) -> list[float]:
+    """``state[key]`` as a list of finite numbers (of length ``n`` when given)."""
+    v = state[key]
+    # type(x) is exact: a bool is no number here, and numpy would turn "1.5" into one
+    if not isinstance(v, list) or not all(type(x) in (int, float) for x in v):
+        raise TypeError(f"{key!r} must be a list of finite numbers")
+    try:
+        finite = bool(np.isfinite(np.asarray(v, dtype=np.float64)).all())
+    except OverflowError:  # an integer beyond float range
+        finite = False
+    if not finite:
+        raise TypeError(f"{key!r} must be a list of finite numbers")
+    if n is not None and len(v) != n:
+        raise ValueError(f"{key!r} has {len(v)} values, expected {n}")
+    if positive and any(x <= 0 for x in v):
+        raise ValueError(f"{key!r} must be positive")
+    return [float(x) for x in v]
 
 
 class Encoder:
@@ -31,13 +81,18 @@ class Encoder:
     input_name: str = ""
     pretrained: bool = True  # pretrained encoders need no fit and use the disk cache
     dim: int = 0
+    network: str = ""  # the pretrained network this encoder runs, e.g. "minilm-l6-v2" ("" if none)
 
     def __init__(self, config: EncoderConfig | None = None, cache_dir: str | Path | None = None):
         self.config = config or EncoderConfig()
         # where pretrained features (and ONNX exports) are cached: the user's choice, not the model's
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.skipped: Counter = Counter()  # reason -> movies whose input was unusable (last encode)
+        self.skipped_total: Counter = Counter()  # the same, over every encode of this encoder
         self._cache: FeatureCache | None = None
+        # the network's files to run instead of the cache's ONNX exports (an exported bundle's,
+        # ``moviegenre.inference``): {"graph": .onnx, ...}; None: the cache's
+        self.graphs: dict[str, Path] | None = None
 
     # -- to override -----------------------------------------------------------------------------
     def content(self, movie: Movie):
@@ -49,6 +104,11 @@ class Encoder:
     ) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
         """Features float32 [n, D] for non-None ``contents``; plus ok bool [n] and {row: reason} of failures."""
         raise NotImplementedError
+
+    def network_files(self) -> dict[str, Path]:
+        """The files of ``network`` (``{"graph": .onnx, ...}``), exported into the cache first if needed
+        (torch): what ``moviegenre export`` copies into a bundle. ``{}`` for encoders without a network."""
+        return {}
 
     def _reset_counts(self) -> None:
         self.skipped = Counter()
@@ -109,6 +169,7 @@ class Encoder:
             todo = missing
         if todo:
             self._encode_rows(movies, contents, todo, keys if use_cache else None, feats, present, progress)
+        self.skipped_total.update(self.skipped)
         if self.skipped:
             log.warning(
                 "%s: %d movies with unusable input: %s",

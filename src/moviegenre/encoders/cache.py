@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..files import file_mode
+
 log = logging.getLogger(__name__)
 
 COMPACT_AT = 200  # shards per folder before merging (single-movie writes would otherwise pile up)
@@ -34,9 +36,12 @@ _OPEN_LOCK = threading.Lock()
 
 
 def content_key(content: bytes | str) -> bytes:
-    """sha256 of the input content (text as UTF-8, images as their file bytes): 32 bytes."""
+    """sha256 of the input content (text as UTF-8, images as their file bytes): 32 bytes.
+
+    Any Python string has a key: a lone surrogate (``"\ud800"`` from a JSON escape) is encoded with
+    ``surrogatepass``, so it hashes to its own key instead of raising in the middle of a batch."""
     if isinstance(content, str):
-        content = content.encode("utf-8")
+        content = content.encode("utf-8", "surrogatepass")
     return hashlib.sha256(content).digest()
 
 
@@ -93,12 +98,21 @@ class FeatureCache:
                         f.get_tensor("features"),
                         f.get_tensor("present"),
                     )
+                reasons = json.loads(meta.get("reasons", "{}"))
+                n = len(keys)
+                if not (
+                    keys.shape == (n, 32)
+                    and feats.ndim == 2
+                    and len(feats) == n
+                    and present.shape == (n,)
+                    and isinstance(reasons, dict)
+                ):
+                    raise ValueError("tensor shapes do not fit together")
             except FileNotFoundError:  # merged away by a concurrent compact; its rows live on elsewhere
                 continue
             except Exception as e:  # a foreign or damaged file: never trust it, never crash on it
                 log.warning("ignoring unreadable cache shard %s (%s)", path.name, e)
                 continue
-            reasons = json.loads(meta.get("reasons", "{}"))
             if self.dim is None:
                 self.dim = int(feats.shape[1])
             elif feats.shape[1] != self.dim:
@@ -170,7 +184,7 @@ class FeatureCache:
         final = self.dir / name
         tmp = self.dir / f".{name}.tmp"
         save_file(tensors, str(tmp), metadata={"reasons": json.dumps(reasons)})
-        os.chmod(tmp, 0o644)  # the cache is shared by everyone on the machine
+        os.chmod(tmp, file_mode())  # like any file the user creates: their umask decides who reads it
         os.replace(tmp, final)  # the shard appears whole or not at all
         return final
 

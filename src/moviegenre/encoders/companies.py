@@ -13,7 +13,7 @@ from collections import Counter
 import numpy as np
 
 from ..records import Movie
-from .base import Encoder
+from .base import Encoder, state_names
 
 
 class CompaniesMultiHot(Encoder):
@@ -37,7 +37,7 @@ class CompaniesMultiHot(Encoder):
         return {"vocabulary": list(self.vocabulary_)}
 
     def set_state(self, state: dict):
-        self.vocabulary_ = list(state["vocabulary"])
+        self.vocabulary_ = state_names(state, "vocabulary")
         self._index = {c: i for i, c in enumerate(self.vocabulary_)}
         self.dim = len(self.vocabulary_) + 1
         return self

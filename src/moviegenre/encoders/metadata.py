@@ -19,7 +19,7 @@ from collections import Counter
 import numpy as np
 
 from ..records import Movie
-from .base import Encoder
+from .base import Encoder, state_names, state_numbers
 
 RUNTIME_BANDS = (60.0, 80.0, 95.0, 110.0, 130.0, 160.0)  # minutes: band edges (7 bands)
 MIN_BUCKET = 20  # training movies a decade needs to keep a slot of its own
@@ -72,7 +72,15 @@ class MetadataEncoder(Encoder):
         return {k: list(v) for k, v in self.state_.items()}
 
     def set_state(self, state: dict):
-        self.state_ = {k: list(v) for k, v in state.items()}
+        self.state_ = {
+            "year": state_numbers(state, "year", 2),
+            "decades": state_numbers(state, "decades"),
+            "runtime": state_numbers(state, "runtime", 2),
+            "languages": state_names(state, "languages"),
+            "countries": state_names(state, "countries"),
+        }
+        if self.state_["year"][1] <= 0 or self.state_["runtime"][1] <= 0:
+            raise ValueError("the spread of year and runtime must be positive (it divides them)")
         self._decades = [int(d) for d in self.state_["decades"]]
         self._lang = {v: i for i, v in enumerate(self.state_["languages"])}
         self._country = {v: i for i, v in enumerate(self.state_["countries"])}

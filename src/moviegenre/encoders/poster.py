@@ -19,7 +19,7 @@ import numpy as np
 from ..data.images import ImageError, open_image, read_image_bytes
 from ..records import Movie
 from .base import Encoder
-from .networks import image_model
+from .networks import image_files, image_model
 
 log = logging.getLogger(__name__)
 LITE_DIM = 1280
@@ -76,6 +76,7 @@ class PosterEncoder(Encoder):
         self.size = (int(self.config.poster_size), int(self.config.poster_width))
         self.name = f"poster-{self.variant}"
         self.version = f"{self.size[0]}x{self.size[1]}.1"  # the input resolution changes the features
+        self.network = f"efficientnet-{self.variant}-{self.size[0]}x{self.size[1]}"
         self.converted: Counter = Counter()
 
     def _reset_counts(self) -> None:
@@ -96,8 +97,11 @@ class PosterEncoder(Encoder):
             log.info("%s: %s skipped (%s)", self.name, movie.key, e.reason)
             return None
 
+    def network_files(self):
+        return image_files(self.variant, self.size, self.cache_dir)
+
     def _compute(self, contents, progress=False):
-        model = image_model(self.variant, self.size, self.config.backend, self.cache_dir)
+        model = image_model(self.variant, self.size, self.config.backend, self.cache_dir, self.graphs)
         n, bs = len(contents), max(1, self.config.batch_size)
         feats = np.zeros((n, self.dim), dtype=np.float32)
         ok = np.zeros(n, dtype=bool)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..records import Movie
-from .base import Encoder
-from .networks import text_model
+from .base import Encoder, text_content, valid_unicode
+from .networks import text_files, text_model
 
 MINILM_DIM = 384
 
@@ -20,6 +20,7 @@ class MiniLMEncoder(Encoder):
 
     version = "minilm-l6-v2.1"
     dim = MINILM_DIM
+    network = "minilm-l6-v2"
 
     def __init__(self, input_name: str, config=None, cache_dir=None):
         super().__init__(config, cache_dir)
@@ -28,12 +29,14 @@ class MiniLMEncoder(Encoder):
 
     def content(self, movie: Movie):
         if self.input_name == "companies":
-            return None if movie.companies is None else "; ".join(movie.companies)
-        text = getattr(movie, self.input_name)
-        return text.strip() if isinstance(text, str) and text.strip() else None
+            return None if movie.companies is None else valid_unicode("; ".join(movie.companies))
+        return text_content(getattr(movie, self.input_name))
+
+    def network_files(self):
+        return text_files(self.cache_dir)
 
     def _compute(self, contents, progress=False):
-        model = text_model(self.config.backend, self.cache_dir)
+        model = text_model(self.config.backend, self.cache_dir, self.graphs)
         # texts are deduplicated: the same title or company list is embedded once per batch
         uniq = list(dict.fromkeys(contents))
         emb = model.embed(uniq, batch_size=self.config.batch_size, progress=progress)

@@ -2,7 +2,8 @@
 
 scikit-learn verbs: ``fit(train, val)`` → self; ``predict_proba`` → ``float32 [N, G]`` (columns =
 ``genres_``); ``predict`` → genre tuples; ``predict_details`` → genres, scores and per-input
-weights; ``evaluate`` → the metrics report; ``save(dir)`` / ``GenreClassifier.load(dir)``.
+weights; ``evaluate`` → the metrics report (those four shared with ``BundlePredictor`` through
+``predictor.Predictor``); ``save(dir)`` / ``GenreClassifier.load(dir)``.
 Learned state ends in ``_``: ``genres_``, ``thresholds_``, ``inputs_``, ``views_`` (the inputs plus any
 extra TF-IDF view, one late head each; ``feature_views``), ``encoders_`` (per view), ``net_``.
 """
@@ -20,19 +21,19 @@ import numpy as np
 from ..config import ClassifierConfig
 from ..data.labels import GenreVocabulary
 from ..errors import ConfigError, DataError, ModelError
-from ..metrics import evaluate_predictions
 from ..records import Movie
 from . import folder
 from .fit import fit_network
 from .network import FeatureSet, GenreNet, predict_outputs
-from .thresholds import apply_thresholds, sigmoid, tune_thresholds
+from .predictor import Predictor
+from .thresholds import sigmoid, tune_thresholds
 from .training import seed_everything
-from .views import build_view_encoder, feature_views, inputs_of
+from .views import build_view_encoder, feature_views
 
 log = logging.getLogger(__name__)
 
 
-class GenreClassifier:
+class GenreClassifier(Predictor):
     """Multi-label genre classifier over any subset of overview, title, companies, poster, metadata.
 
     ``GenreClassifier(config=None, **overrides)``, e.g.
@@ -162,13 +163,7 @@ class GenreClassifier:
         if not hasattr(self, "encoders_"):
             raise ModelError("this GenreClassifier is not fitted yet: call fit(train, val) or load(dir)")
 
-    # -- inference -------------------------------------------------------------------------------------
-    def predict_proba(
-        self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True
-    ) -> np.ndarray:
-        """Probabilities ``float32 [N, G]``, columns = ``genres_``."""
-        return self._predict(movies, progress=progress, cache=cache)[0]
-
+    # -- inference (predict_proba, predict, predict_details, evaluate: ``Predictor``) -------------------
     def _predict(self, movies, *, progress=False, cache=True):
         movies = list(movies)
         if not movies:
@@ -177,74 +172,6 @@ class GenreClassifier:
         feats, present = self._features(movies, progress=progress, cache=cache)
         proba, weights = self._proba_from(FeatureSet(feats, present))
         return proba, weights, present
-
-    def decide(self, proba: np.ndarray) -> np.ndarray:
-        """0/1 decisions ``uint8 [N, G]`` from probabilities, with the tuned thresholds."""
-        return apply_thresholds(proba, self.thresholds_, self.config.at_least_one)
-
-    def predict(self, movies: Sequence[Movie], **kw) -> list[tuple[str, ...]]:
-        """Genre tuples after the per-genre thresholds (most probable first)."""
-        return [d["genres"] for d in self.predict_details(movies, **kw)]
-
-    def predict_details(
-        self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True
-    ) -> list[dict]:
-        """Per movie ``{"genres": [...], "scores": {genre: p}, "weights": {input: w} | None}``.
-
-        ``weights``: how much each input counted for this movie (gated and late fusion; 0 for an
-        input the movie lacks; an extra view of an input, e.g. ``overview_tfidf``, counts for its
-        input, so the weights are per input and sum to 1); None for concat and sum, which cannot say.
-        """
-        proba, weights, present = self._predict(movies, progress=progress, cache=cache)
-        pred = self.decide(proba)
-        out = []
-        for i in range(len(proba)):
-            chosen = sorted(np.flatnonzero(pred[i]), key=lambda j: -proba[i, j])
-            out.append(
-                {
-                    "genres": tuple(self.genres_[j] for j in chosen),
-                    "scores": {g: float(proba[i, j]) for j, g in enumerate(self.genres_)},
-                    "weights": None if weights is None else self._input_weights(weights[i], present[i]),
-                }
-            )
-        return out
-
-    def _input_weights(self, weights: np.ndarray, present: np.ndarray) -> dict[str, float]:
-        """Per-view weights ``[V]`` of one movie → ``{input: w}``: an extra view counts for its input;
-        the all-text view is shared equally by the text inputs this movie has (all of them if none)."""
-        out = dict.fromkeys(self.inputs_, 0.0)
-        has = {v: bool(present[m]) for m, v in enumerate(self.views_)}
-        for m, view in enumerate(self.views_):
-            if not present[m]:
-                continue
-            reads = inputs_of(view, self.inputs_)
-            shared = [i for i in reads if has.get(i)] or list(reads)
-            for i in shared:
-                out[i] += float(weights[m]) / len(shared)
-        return out
-
-    # -- evaluation ------------------------------------------------------------------------------------
-    def evaluate(self, movies: Sequence[Movie], *, bootstrap: int = 0, progress: bool = False) -> dict:
-        """The metrics report (``moviegenre.metrics.evaluate_predictions``) on labelled ``movies``."""
-        movies = list(movies)
-        if not movies:
-            raise DataError("no movies to evaluate")
-        self._check_fitted()
-        y = self.vocabulary_.transform(movies)
-        unknown = dict(self.vocabulary_.unknown_)
-        proba = self.predict_proba(movies, progress=progress)
-        report = self._report(y, proba, bootstrap=bootstrap)
-        report["n_unlabelled_movies"] = int(sum(1 for m in movies if not m.genres))
-        if unknown:
-            report["unknown_genres"] = unknown  # labels the model has no column for; not scored
-        return report
-
-    def _report(self, y: np.ndarray, proba: np.ndarray, bootstrap: int = 0) -> dict:
-        report = evaluate_predictions(
-            y, proba, self.decide(proba), self.genres_, bootstrap=bootstrap, seed=self.config.seed
-        )
-        report["thresholds"] = {g: float(t) for g, t in zip(self.genres_, self.thresholds_, strict=True)}
-        return report
 
     # -- persistence -----------------------------------------------------------------------------------
     def save(self, path, *, extra_metrics: dict | None = None):

@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from ..config import ClassifierConfig
-from ..data.labels import GenreVocabulary
 from ..errors import ModelError, MovieGenreError
+from ..files import dir_mode, file_mode
+from .folder_checks import check_config, check_labels, check_tensors, load_tensors, read_docs
 from .network import GenreNet
 from .views import build_view_encoder
 
@@ -85,11 +86,9 @@ def write_folder(folder: str | Path, docs: dict[str, dict], tensors: dict) -> Pa
         tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
         save_file(tensors, str(tmp / "model.safetensors"), metadata={"format_version": str(FORMAT_VERSION)})
         # mkdtemp makes a private folder; a model folder is meant to be shared like any other file
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
+        tmp.chmod(dir_mode())
         for f in tmp.iterdir():
-            f.chmod(0o666 & ~umask)
+            f.chmod(file_mode())
         old = None
         if folder.exists():
             _check_replaceable(folder)
@@ -105,48 +104,39 @@ def write_folder(folder: str | Path, docs: dict[str, dict], tensors: dict) -> Pa
     return folder
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise ModelError(f"{path} is not valid JSON ({e.msg} at line {e.lineno})") from None
-    if not isinstance(data, dict):
-        raise ModelError(f"{path}: expected a JSON object")
-    return data
-
-
 def read_folder(folder: str | Path) -> tuple[dict[str, dict], dict]:
-    """``(docs, tensors)`` of a model folder, after checking it is complete and of our format version."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
+    """``(docs, tensors)`` of a model folder, after checking it is complete, of our format version,
+    and that each file is its own, bounded and well-formed (``folder_checks``)."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise ModelError(f"model folder not found: {folder}")
-    missing = [f for f in REQUIRED if not (folder / f).is_file()]
+    try:
+        is_dir = folder.is_dir()
+    except OSError:
+        is_dir = False
+    if not is_dir:
+        raise ModelError(f"model folder not found: {str(folder)[:300]}")
+    missing = [f for f in REQUIRED if not os.path.lexists(folder / f)]
     if missing:
         raise ModelError(f"{folder} is not a complete model folder (missing {', '.join(missing)})")
-    docs = {f: _read_json(folder / f) for f in FILES if f.endswith(".json") and (folder / f).is_file()}
+    docs = read_docs(folder, [f for f in FILES if f.endswith(".json")])
     version = docs["config.json"].get("format_version")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:
         raise ModelError(
-            f"{folder} was written in model format version {version}; this moviegenre reads "
+            f"{folder} was written in model format version {str(version)[:20]}; this moviegenre reads "
             f"version {FORMAT_VERSION} only: retrain it with this version (moviegenre train)"
         )
-    try:
-        tensors = load_file(str(folder / "model.safetensors"))
-    except (SafetensorError, OSError, ValueError) as e:
-        raise ModelError(f"{folder}/model.safetensors cannot be read: {e}") from None
-    return docs, tensors
+    return docs, load_tensors(folder)
 
 
-def library_versions() -> dict[str, str]:
-    """Versions that matter for reproducing a model."""
+VERSIONED = ("moviegenre", "torch", "numpy", "scikit-learn", "safetensors", "sentence-transformers")
+
+
+def library_versions(packages: tuple[str, ...] = VERSIONED) -> dict[str, str]:
+    """Versions that matter for reproducing a model (of ``packages`` that are installed)."""
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for pkg in ("moviegenre", "torch", "numpy", "scikit-learn", "safetensors", "sentence-transformers"):
+    for pkg in packages:
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -197,46 +187,60 @@ def _saved_config(folder, saved: dict) -> ClassifierConfig:
         # a folder from before tfidf_views has no extra view: say so rather than take today's default
         return ClassifierConfig.from_dict({"tfidf_views": [], **saved})
     except MovieGenreError as e:
-        raise ModelError(f"{folder}/config.json: {e}") from None
+        raise ModelError(f"{folder}/config.json: {str(e)[:300]}") from None
 
 
 def load_classifier(cls, folder, *, cache_dir=None):
-    """Rebuild a ``cls`` (GenreClassifier) from ``folder``: config → encoders → network → weights."""
+    """Rebuild a ``cls`` (GenreClassifier) from ``folder``: config → encoders → network → weights.
+
+    Every file is checked first (``folder_checks``); anything wrong is a one-line ``ModelError``
+    naming the file. ``cache_dir`` (the user's) is where pretrained features are cached."""
+    folder = Path(folder)
     docs, tensors = read_folder(folder)
     conf, labels = docs["config.json"], docs["labels.json"]
-    try:
-        config = _saved_config(folder, conf["config"])
-        genres = [str(g) for g in labels["genres"]]
-        thresholds = np.array([float(labels["thresholds"][g]) for g in genres], np.float32)
-        saved_encoders = conf["encoders"]
-    except (KeyError, TypeError, ValueError) as e:
-        raise ModelError(f"{folder}: config.json/labels.json incomplete or malformed ({e!r})") from None
+    if not isinstance(conf.get("config"), dict):
+        raise ModelError(f"{folder}/config.json: 'config' must be an object of settings")
+    config = _saved_config(folder, conf["config"])
+    inputs, views, saved_encoders = check_config(folder, conf, config)
+    genres, thresholds, vocabulary = check_labels(folder, labels, conf.get("n_genres"))
     clf = cls(config, cache_dir=cache_dir)
-    clf.genres_, clf.thresholds_, clf.inputs_ = genres, thresholds, list(conf.get("inputs", config.inputs))
-    clf.views_ = list(conf.get("views", clf.inputs_))
-    clf.vocabulary_ = GenreVocabulary.from_dict(labels.get("vocabulary") or {"genres": genres})
+    clf.genres_, clf.thresholds_, clf.inputs_, clf.views_ = genres, thresholds, inputs, views
+    clf.vocabulary_ = vocabulary
     states = docs["vocab.json"]
     clf.encoders_ = {}
-    for name in clf.views_:
+    for name in views:
         enc = build_view_encoder(name, config, cache_dir)
-        want = saved_encoders.get(name, {})
-        if (want.get("name"), str(want.get("version"))) != (enc.name, str(enc.version)):
+        want = saved_encoders[name]
+        if (want["name"], str(want["version"])) != (enc.name, str(enc.version)):
             raise ModelError(
-                f"{folder}: {name} was encoded with {want.get('name')}@{want.get('version')} but this "
-                f"install has {enc.name}@{enc.version}; retrain the model"
+                f"{folder}: {name} was encoded with {want['name'][:60]}@{str(want['version'])[:30]} but "
+                f"this install has {enc.name}@{enc.version}; retrain the model"
             )
-        enc.set_state(states.get(name, {}))
+        state = states.get(name, {})
+        try:
+            if not isinstance(state, dict):
+                raise TypeError(f"expected an object, got {type(state).__name__}")
+            enc.set_state(state)
+        except (KeyError, TypeError, ValueError, AttributeError, MovieGenreError) as e:
+            raise ModelError(f"{folder}/vocab.json: state of {name} is malformed ({str(e)[:160]})") from None
         if not enc.dim:
-            enc.dim = int(want["dim"])  # pretrained encoders know their size only after loading a network
+            enc.dim = want["dim"]  # pretrained encoders know their size only after loading a network
+        if enc.dim != want["dim"]:
+            raise ModelError(
+                f"{folder}/vocab.json: {name} gives {enc.dim:,} features but config.json says {want['dim']:,}"
+            )
         clf.encoders_[name] = enc
-    dims = [int(saved_encoders[n]["dim"]) for n in clf.views_]
+    dims = [saved_encoders[n]["dim"] for n in views]
+    check_tensors(folder, tensors, dims, len(genres), config)
     clf.net_ = GenreNet.from_config(dims, len(genres), config)
     try:
         clf.net_.load_state_dict(tensors, strict=True)
     except RuntimeError as e:
         first = str(e).splitlines()[1].strip() if len(str(e).splitlines()) > 1 else str(e)
-        raise ModelError(f"{folder}/model.safetensors does not match config.json ({first})") from None
+        raise ModelError(f"{folder}/model.safetensors does not match config.json ({first[:200]})") from None
     clf.net_.eval()
-    clf.val_report_ = docs.get("metrics.json", {}).get("validation")
-    clf.training_summary_ = docs.get("meta.json", {}).get("training", {})
+    validation = docs.get("metrics.json", {}).get("validation")
+    training = docs.get("meta.json", {}).get("training", {})
+    clf.val_report_ = validation if isinstance(validation, dict) else None
+    clf.training_summary_ = training if isinstance(training, dict) else {}
     return clf

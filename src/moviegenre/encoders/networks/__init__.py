@@ -10,6 +10,9 @@ Imports happen when a network is first asked for: ``import moviegenre.encoders``
 float32 [B, 1280]`` (EfficientNet-Lite pooled features).
 
 ``backend``: "torch", "onnx", or "auto" (onnx when onnxruntime is importable, else torch).
+``graphs``: the network's files ({"graph": .onnx, "tokenizer": tokenizer.json}) to run instead of
+the cache's exports, e.g. an exported bundle's (``moviegenre.inference``): always onnxruntime, never
+torch. ``text_files`` / ``image_files`` give the cache's files (exporting them first, with torch).
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
+from ...config import default_cache_dir
 from ...errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -50,12 +55,14 @@ def _cached(key: tuple, build):
         return _MODELS[key]
 
 
-def _onnx_or_torch(backend: str, key: tuple, onnx_build, torch_build):
+def _onnx_or_torch(backend: str, key: tuple, onnx_build, torch_build, cache_dir=None):
     """The ONNX model when asked for (or "auto" and available), else torch. With "auto", a failed
-    export or session (e.g. a read-only cache folder) falls back to torch with a warning."""
+    export or session (e.g. a read-only cache folder) falls back to torch with a warning. ONNX models
+    are kept per cache folder: another folder may hold other exports (tests' stand-in networks)."""
     if resolve_backend(backend) == "onnx":
+        onnx_key = (*key, "onnx", str(Path(cache_dir or default_cache_dir()).expanduser().resolve()))
         try:
-            return _cached((*key, "onnx"), onnx_build)
+            return _cached(onnx_key, onnx_build)
         except ModelError:
             raise
         except Exception as e:
@@ -64,44 +71,83 @@ def _onnx_or_torch(backend: str, key: tuple, onnx_build, torch_build):
             log.warning("onnxruntime backend unavailable for %s (%s); using torch", key[0], e)
             model = _cached((*key, "torch"), torch_build)
             with _LOCK:
-                _MODELS[(*key, "onnx")] = model  # don't retry the export on every batch
+                _MODELS[onnx_key] = model  # don't retry the export on every batch
             return model
     return _cached((*key, "torch"), torch_build)
 
 
-def text_model(backend: str = "auto", cache_dir: str | Path | None = None):
-    """MiniLM, ONNX graphs exported into (and read from) ``cache_dir``'s ``onnx/`` folder."""
+def _from_graphs(key: tuple, graphs: Mapping[str, Path], roles: tuple[str, ...], build):
+    """The onnxruntime network built from given files; an unusable file is one ``ModelError`` line."""
+    missing = [r for r in roles if r not in graphs]
+    if missing:
+        raise ModelError(f"no {', '.join(missing)} file given for the {key[0]} network")
+    try:
+        return _cached(key, lambda: build(graphs))
+    except ModelError:
+        raise
+    except Exception as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+        raise ModelError(f"{graphs['graph']} (or its companion files) cannot be loaded ({first})") from None
 
-    def onnx():
-        from .export import minilm_tokenizer_path, text_onnx_path
+
+def text_files(cache_dir: str | Path | None = None) -> dict[str, Path]:
+    """MiniLM's files in the cache: ``{"graph": ONNX graph, "tokenizer": tokenizer.json}`` (exported
+    into ``cache_dir``'s ``onnx/`` folder first if needed: torch)."""
+    from .export import minilm_tokenizer_path, text_onnx_path
+
+    return {"graph": text_onnx_path(cache_dir), "tokenizer": minilm_tokenizer_path()}
+
+
+def image_files(variant: str, size: tuple[int, int], cache_dir: str | Path | None = None) -> dict[str, Path]:
+    """EfficientNet-Lite's files in the cache: ``{"graph": ONNX graph for input size (H, W)}``."""
+    from .export import image_onnx_path
+
+    return {"graph": image_onnx_path(variant, tuple(size), cache_dir)}
+
+
+def text_model(
+    backend: str = "auto", cache_dir: str | Path | None = None, graphs: Mapping[str, Path] | None = None
+):
+    """MiniLM: from ``graphs`` when given, else ONNX graphs exported into (and read from) ``cache_dir``'s
+    ``onnx/`` folder, or torch."""
+
+    def onnx(files=None):
         from .onnx_backend import OnnxText
 
-        return OnnxText(text_onnx_path(cache_dir), minilm_tokenizer_path())
+        files = files or text_files(cache_dir)
+        return OnnxText(files["graph"], files["tokenizer"])
 
     def torch():
         from .torch_nets import TorchText
 
         return TorchText()
 
-    return _onnx_or_torch(backend, ("text",), onnx, torch)
+    if graphs:
+        return _from_graphs(("text", str(graphs["graph"])), graphs, ("graph", "tokenizer"), onnx)
+    return _onnx_or_torch(backend, ("text",), onnx, torch, cache_dir)
 
 
 def image_model(
-    variant: str = "lite0", size: tuple[int, int] = (224, 160), backend: str = "auto", cache_dir=None
+    variant: str = "lite0",
+    size: tuple[int, int] = (224, 160),
+    backend: str = "auto",
+    cache_dir=None,
+    graphs: Mapping[str, Path] | None = None,
 ):
     size = tuple(size)
     if variant not in LITE_VARIANTS:
         raise ModelError(f"unknown poster model {variant!r}; choose from {list(LITE_VARIANTS)}")
 
-    def onnx():
-        from .export import image_onnx_path
+    def onnx(files=None):
         from .onnx_backend import OnnxImage
 
-        return OnnxImage(image_onnx_path(variant, size, cache_dir))
+        return OnnxImage((files or image_files(variant, size, cache_dir))["graph"])
 
     def torch():
         from .torch_nets import TorchImage
 
         return TorchImage(variant, size)
 
-    return _onnx_or_torch(backend, ("image", variant, size), onnx, torch)
+    if graphs:
+        return _from_graphs(("image", str(graphs["graph"])), graphs, ("graph",), onnx)
+    return _onnx_or_torch(backend, ("image", variant, size), onnx, torch, cache_dir)
