@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..config import ClassifierConfig
 from ..encoders import Encoder, build_encoder
+from ..encoders.base import text_content
 from ..encoders.tfidf import TfidfEncoder
 
 TFIDF_SUFFIX = "_tfidf"
@@ -59,8 +60,7 @@ class TextTfidfEncoder(TfidfEncoder):
                 parts.append(v.strip())
             elif v:  # keywords: each one's words
                 parts.extend(k for k in v if isinstance(k, str))
-        text = " ".join(p for p in parts if p)
-        return text or None
+        return text_content(" ".join(p for p in parts if p))
 
 
 def build_view_encoder(view: str, config: ClassifierConfig, cache_dir: str | Path | None = None) -> Encoder:
