@@ -23,7 +23,9 @@ from typing import Any, Literal, get_args, get_origin
 from .errors import ConfigError
 
 __all__ = [
+    "BATCH_DEFAULTS",
     "INPUTS",
+    "BatchConfig",
     "ClassifierConfig",
     "ConfigBase",
     "ConfigError",
@@ -252,3 +254,31 @@ class ClassifierConfig(ConfigBase):
 
 
 DEFAULTS = ClassifierConfig()  # what the CLI shows as defaults; never mutated
+
+
+Engine = Literal["local", "ray"]
+
+
+@dataclass(frozen=True)
+class BatchConfig(ConfigBase):
+    """How ``predict --data`` and ``embed`` run over a file of movies (see ``moviegenre.batch``)."""
+
+    engine: Engine = setting(
+        "local", help="local: stream on this machine; ray: Ray Data actor pools (moviegenre[ray])."
+    )
+    batch_size: int = setting(256, min=1, max=65536, help="Movies read, encoded and written per step.")
+    row_group_size: int = setting(8192, min=1, help="Rows per row group of a Parquet --out.")
+    ray_address: str | None = setting(
+        None, help="Ray cluster to join (auto, or ray://HEAD:10001); default: start a local Ray."
+    )
+    ray_cpus: int = setting(2, min=1, help="CPUs of the local Ray started when no address is given.")
+    actors: int = setting(
+        0, min=0, help="Ray actors encoding and predicting (0: one per CPU of the cluster)."
+    )
+    cpus_per_actor: float = setting(
+        0.5, min=0.01, max=64, help="CPUs each Ray actor reserves; under 1 leaves room for the read tasks."
+    )
+    threads_per_actor: int = setting(1, min=1, max=64, help="Threads inside each Ray actor's networks.")
+
+
+BATCH_DEFAULTS = BatchConfig()

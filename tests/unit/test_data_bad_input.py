@@ -31,7 +31,7 @@ def test_missing_path_and_unknown_format(tmp_path):
     assert "no such file" in one_line(e)
     write_jsonl(tmp_path / "m.jsonl", [jsonl_row(0, poster=None)])
     with pytest.raises(DataError) as e:
-        read_movies(tmp_path / "m.jsonl", format="parquet")
+        read_movies(tmp_path / "m.jsonl", format="xml")
     assert "unknown format" in one_line(e)
 
 

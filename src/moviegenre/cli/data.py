@@ -16,7 +16,9 @@ DataOpt = typer.Option(
     'tmdb_5000_movies.csv) or "default" (the embedded Wikidata table).',
 )
 FormatOpt = typer.Option(
-    None, "--format", help="Override format detection: jsonl | movies_metadata | tmdb5000 | default."
+    None,
+    "--format",
+    help="Override format detection: jsonl | parquet | movies_metadata | tmdb5000 | default.",
 )
 PostersOpt = typer.Option(
     None,

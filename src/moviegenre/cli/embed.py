@@ -6,17 +6,20 @@ from pathlib import Path
 
 import typer
 
+from ..config import BATCH_DEFAULTS as BATCH
 from ..config import (
     DEFAULTS,
     INPUTS,
     Backend,
+    BatchConfig,
     CompaniesModel,
     EncoderConfig,
+    Engine,
     PosterModel,
     TextModel,
     help_of,
 )
-from .common import CreditsOpt, KeywordsOpt, console
+from .common import console
 
 ENC = DEFAULTS.encoders
 DEFAULT_INPUTS = ",".join(INPUTS)
@@ -31,8 +34,6 @@ def register(app: typer.Typer) -> None:
             ..., "--data", help="Movies: a JSONL file or folder, a Kaggle/TMDB csv, or 'default'."
         ),
         inputs: str = typer.Option(DEFAULT_INPUTS, "--inputs", help="Comma-separated inputs to encode."),
-        keywords: KeywordsOpt = None,
-        credits: CreditsOpt = None,
         cache_dir: Path = typer.Option(
             None, "--cache-dir", help="Feature cache folder [default: ~/.cache/moviegenre]."
         ),
@@ -46,32 +47,34 @@ def register(app: typer.Typer) -> None:
         backend: Backend = typer.Option(ENC.backend, help=help_of(EncoderConfig, "backend")),
         batch_size: int = typer.Option(ENC.batch_size, min=1, help=help_of(EncoderConfig, "batch_size")),
         limit: int = typer.Option(0, min=0, help="Only the first N movies (0 = all)."),
+        chunk_size: int = typer.Option(BATCH.batch_size, min=1, help=help_of(BatchConfig, "batch_size")),
+        engine: Engine = typer.Option(BATCH.engine, help=help_of(BatchConfig, "engine")),
+        ray_address: str = typer.Option(BATCH.ray_address, help=help_of(BatchConfig, "ray_address")),
+        actors: int = typer.Option(BATCH.actors, min=0, help=help_of(BatchConfig, "actors")),
         as_json: bool = typer.Option(False, "--json", help="Also print the figures as JSON on stdout."),
         verbose: bool = typer.Option(False, "--verbose", "-v"),
     ) -> None:
         """Compute and cache features for each input; print movies/s per input.
 
         Pretrained encoders (MiniLM, EfficientNet-Lite) land in the feature cache, so a second run
-        is a cache read. Fitted encoders (tfidf, multihot, metadata) are fitted here on all the
-        given movies only to report their size and speed; models fit them on training movies.
+        is a cache read. Movies are read, encoded and cached a chunk at a time, so memory stays flat
+        however long the file. Fitted encoders (tfidf, multihot, metadata) are fitted here on the
+        first chunk only to report their size and speed; models fit them on training movies (with
+        --engine ray they are not run: they have nothing to cache).
         """
         import json
         import logging
         import os
-        import time
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from collections import Counter
-
         from rich.table import Table
 
+        from ..batch import embed_file
         from ..config import default_cache_dir
-        from ..data import read_movies
-        from ..encoders import build_encoder, networks
+        from ..data.info import poster_counts, poster_warning
         from ..errors import MovieGenreError
         from ..files import check_output_dir
-        from ..records import Dataset
-        from .common import report_posters, setup_logging
+        from .common import setup_logging
 
         setup_logging(verbose)
         if not verbose:  # library chatter ("Loading SentenceTransformer model ...") hides the table
@@ -89,12 +92,12 @@ def register(app: typer.Typer) -> None:
             batch_size=batch_size,
         )
         cache_dir = check_output_dir(cache_dir or default_cache_dir(), "--cache-dir")
-        t0 = time.perf_counter()
-        dataset = read_movies(data, keywords=keywords, credits=credits)
-        movies = list(dataset)[:limit] if limit else list(dataset)
+        batch = BatchConfig(engine=engine, batch_size=chunk_size, ray_address=ray_address, actors=actors)
+        run = embed_file(data, wanted, cfg, cache_dir, config=batch, limit=limit)
+        movies = run["movies"]
         console.print(
-            f"{len(movies):,} movies from {data} read in {time.perf_counter() - t0:.2f}s"
-            + (f" (skipped {dict(dataset.skipped)})" if dataset.skipped else "")
+            f"{movies:,} movies from {data} ({run['engine']} engine)"
+            + (f" (skipped {run['skipped']})" if run["skipped"] else "")
         )
         from rich import box
 
@@ -106,44 +109,48 @@ def register(app: typer.Typer) -> None:
                 overflow="fold",
                 no_wrap=col == "encoder",
             )
-        report = {"movies": len(movies), "cache_dir": str(cache_dir), "inputs": {}}
-        poster_skips = None
-        for name in wanted:
-            enc = build_encoder(name, cfg, cache_dir=cache_dir)
-            loaded = sum(networks.LOAD_SECONDS.values())
-            t = time.perf_counter()
-            if not enc.pretrained:
-                enc.fit(movies)
-            _, present = enc.encode(movies, progress=True, cache=True)
-            if name == "poster":
-                poster_skips = dict(enc.skipped)
-            # model loading (or the one-off ONNX export) is reported apart from the encoding rate
-            load = sum(networks.LOAD_SECONDS.values()) - loaded
-            dt = time.perf_counter() - t - load
+        report = {
+            "movies": movies,
+            "cache_dir": str(cache_dir),
+            "engine": run["engine"],
+            "skipped_rows": run["skipped"],
+            "inputs": {},
+        }
+        for name, s in run["inputs"].items():
+            # Ray actors encode side by side: their summed encoding time is not the run's
+            dt = s["seconds"] if run["engine"] == "local" else run["seconds"]
             report["inputs"][name] = {
-                "encoder": enc.name,
-                "version": enc.version,
-                "dim": enc.dim,
-                "present": int(present.sum()),
-                "skipped": dict(enc.skipped),
-                "load_seconds": round(load, 3),
+                "encoder": s["encoder"],
+                "version": s["version"],
+                "dim": s["dim"],
+                "present": s["present"],
+                "skipped": s["skipped"],
+                "load_seconds": round(s["load_seconds"], 3),
                 "seconds": round(dt, 3),
-                "movies_per_s": round(len(movies) / max(dt, 1e-9), 1),
+                "movies_per_s": round(movies / max(dt, 1e-9), 1),
             }
-            skipped = ", ".join(f"{r}: {n}" for r, n in enc.skipped.items()) or "-"
+            if s.get("note"):
+                report["inputs"][name]["note"] = s["note"]
+            skipped = s.get("note") or ", ".join(f"{r}: {n}" for r, n in s["skipped"].items()) or "-"
             table.add_row(
-                enc.name,
-                str(enc.dim),
-                f"{int(present.sum()):,}/{len(movies):,}",
+                s["encoder"],
+                str(s["dim"]),
+                f"{s['present']:,}/{movies:,}",
                 skipped,
-                f"{load:.2f}",
+                f"{s['load_seconds']:.2f}",
                 f"{dt:.2f}",
-                f"{len(movies) / max(dt, 1e-9):,.0f}",
+                f"{movies / max(dt, 1e-9):,.0f}",
             )
         console.print(table)
-        limited = dataset if not limit else Dataset(movies, dataset.source, issues=Counter())
-        report["posters"] = report_posters(limited, poster_skips, uses_posters="poster" in wanted)
-        report["total_seconds"] = round(time.perf_counter() - t0, 3)
+        if "poster" in run["inputs"]:
+            s = run["inputs"]["poster"]
+            found = s["present"] + sum(s["skipped"].values())
+            summary = poster_counts(found, run["issues"], s["skipped"])
+            line = poster_warning(summary)
+            if line:
+                console.print(f"[bold red]warning:[/] {line}", highlight=False, soft_wrap=True)
+            report["posters"] = summary
+        report["total_seconds"] = round(run["seconds"], 3)
         console.print(f"total {report['total_seconds']:.2f}s")
         if as_json:
             print(json.dumps(report, indent=2))

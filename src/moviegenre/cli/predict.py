@@ -12,20 +12,12 @@ from typing import Annotated
 
 import typer
 
+from ..config import BATCH_DEFAULTS as BATCH
+from ..config import BatchConfig, Engine, help_of
 from ..data.images import open_image, read_image_bytes
 from ..errors import MovieGenreError
-from ..files import atomic_path, check_output_file
 from ..records import Movie, split_names
-from .common import (
-    CreditsOpt,
-    KeywordsOpt,
-    ModelOpt,
-    console,
-    load_classifier,
-    poster_failures,
-    report_posters,
-    setup_logging,
-)
+from .common import ModelOpt, console, load_classifier, setup_logging
 
 
 def movie_from_flags(title, overview, companies, poster):
@@ -69,72 +61,42 @@ def print_details(d: dict) -> None:
             out.print(f"  {name:<10} {w:5.2f} {'█' * round(w * 30)}")
 
 
-def check_out(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix not in (".jsonl", ".csv"):
-        raise MovieGenreError(f"--out must end in .jsonl or .csv, not {path.name}")
-    return suffix
-
-
-def write_predictions(path: Path, movies, details: list[dict], genres: list[str]) -> None:
-    """``.jsonl`` (one object a movie) or ``.csv`` (key, title, genres, one score column a genre); atomic."""
-    import csv
-
-    suffix = check_out(path)
-    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
-        if suffix == ".jsonl":
-            for m, d in zip(movies, details, strict=True):
-                f.write(json.dumps({"key": m.key, "title": m.title, **d}, ensure_ascii=False) + "\n")
-        else:
-            w = csv.writer(f)
-            w.writerow(["key", "title", "genres", *genres])
-            for m, d in zip(movies, details, strict=True):
-                w.writerow(
-                    [
-                        m.key,
-                        m.title or "",
-                        ";".join(d["genres"]),
-                        *(f"{d['scores'][g]:.4f}" for g in genres),
-                    ]
-                )
-
-
 def predict_file(
-    clf,
-    data: str,
-    fmt: str | None,
-    out: Path,
-    batch_size: int,
-    as_json: bool = False,
-    keywords=None,
-    credits=None,
+    model: str | None, data: str, out: Path, fmt: str | None, config: BatchConfig, as_json: bool = False
 ) -> None:
-    from tqdm import tqdm
+    """``--data``: stream the file through the predictor into ``out`` (``moviegenre.batch``)."""
+    from functools import partial
 
-    from ..data import read_movies
-    from ..data.info import poster_warning
+    from ..batch import predict_file as run
+    from ..data.info import POSTER_ISSUE_PREFIX, poster_warning
 
-    dataset = read_movies(data, fmt, keywords=keywords, credits=credits)
-    if dataset.skipped:
-        console.print(f"skipped while reading: {dict(dataset.skipped)}")
-    uses_posters = "poster" in clf.inputs_
-    warned = poster_warning(report_posters(dataset, uses_posters=uses_posters)) is not None
-    movies = list(dataset)
-    details: list[dict] = []
-    with tqdm(total=len(movies), desc="predicting", unit="movie") as bar:
-        for s in range(0, len(movies), batch_size):
-            chunk = movies[s : s + batch_size]
-            details.extend(clf.predict_details(chunk))
-            bar.update(len(chunk))
-    write_predictions(out, movies, details, list(clf.genres_))
-    posters = report_posters(dataset, poster_failures(clf), uses_posters=uses_posters, quiet=warned)
-    console.print(f"wrote {len(details)} predictions to {out}")
+    if model and Path(model).expanduser().is_dir():  # Ray actors load it from another working directory
+        model = str(Path(model).expanduser().resolve())
+    report = run(data, out, load=partial(load_classifier, model), format=fmt, config=config)
+    rate = report["written"] / max(report["seconds"], 1e-9)
+    console.print(
+        f"wrote {report['written']:,} predictions to {out} in {report['seconds']:.1f}s ({rate:,.0f} movies/s)"
+    )
+    if report["skipped"]:
+        console.print(f"skipped while reading: {report['skipped']}")
+    # the poster refusals among the issues are told once, in the poster summary below
+    shown = report["issues"]
+    if report["posters"] is not None:
+        shown = {r: n for r, n in shown.items() if not r.startswith(POSTER_ISSUE_PREFIX)}
+    if shown:
+        console.print(f"problems in kept rows: {shown}")
+    if report["posters"] is not None:
+        line = poster_warning(report["posters"])
+        if line:
+            console.print(f"[bold red]warning:[/] {line}", highlight=False, soft_wrap=True)
     if as_json:
         summary = {
             "out": str(out),
-            "movies": len(details),
-            "skipped": dict(dataset.skipped),
-            "posters": posters,
+            "movies": report["written"],
+            "skipped": report["skipped"],
+            "issues": report["issues"],
+            "posters": report["posters"],
+            "engine": report["engine"],
         }
         print(json.dumps(summary, ensure_ascii=False, indent=1))
 
@@ -154,20 +116,26 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="predict every movie of this file/folder instead")
         ] = None,
         format: Annotated[str | None, typer.Option(help="format of --data (default: detected)")] = None,
-        keywords: KeywordsOpt = None,
-        credits: CreditsOpt = None,
-        out: Annotated[Path | None, typer.Option(help="where --data predictions go: .jsonl or .csv")] = None,
-        batch_size: Annotated[int, typer.Option(min=1, help="movies per forward pass with --data")] = 64,
+        out: Annotated[
+            Path | None, typer.Option(help="where --data predictions go: .parquet, .jsonl or .csv")
+        ] = None,
+        batch_size: Annotated[
+            int, typer.Option(min=1, help=help_of(BatchConfig, "batch_size"))
+        ] = BATCH.batch_size,
+        engine: Annotated[Engine, typer.Option(help=help_of(BatchConfig, "engine"))] = BATCH.engine,
+        ray_address: Annotated[
+            str | None, typer.Option(help=help_of(BatchConfig, "ray_address"))
+        ] = BATCH.ray_address,
+        actors: Annotated[int, typer.Option(min=0, help=help_of(BatchConfig, "actors"))] = BATCH.actors,
         verbose: bool = False,
     ) -> None:
         """Predict genres of one movie from flags (any may be missing), or of a file with --data."""
         setup_logging(verbose)
         if data is not None:
             if out is None:
-                raise MovieGenreError("--data needs --out preds.jsonl or preds.csv")
-            check_out(out)  # before the slow part
-            check_output_file(out)
-            predict_file(load_classifier(model), data, format, out, batch_size, as_json, keywords, credits)
+                raise MovieGenreError("--data needs --out preds.parquet, preds.jsonl or preds.csv")
+            config = BatchConfig(batch_size=batch_size, engine=engine, ray_address=ray_address, actors=actors)
+            predict_file(model, data, out, format, config, as_json)
             return
         movie = movie_from_flags(title, overview, companies, poster)  # check input before loading the model
         # one movie: nothing worth keeping in the feature cache (it would be a shard per call)

@@ -30,7 +30,9 @@ DataOpt = typer.Option(
     'or "default" (the embedded Wikidata table).',
 )
 FormatOpt = typer.Option(
-    None, "--format", help="Override format detection: jsonl | movies_metadata | tmdb5000 | default."
+    None,
+    "--format",
+    help="Override format detection: jsonl | parquet | movies_metadata | tmdb5000 | default.",
 )
 PostersOpt = typer.Option(None, "--posters", help="Folder of poster images for the CSV sources.")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object (the metrics report) on stdout.")

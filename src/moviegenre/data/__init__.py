@@ -1,21 +1,25 @@
 """Reading movies from files (one module per format), labels, splits and safe image loading.
 
 ``read_movies(source, format=None, posters=None, keywords=None, credits=None)`` is the one entry point: ``source`` is a path
-(a JSONL file, a folder holding ``movies.jsonl``, a Kaggle ``movies_metadata.csv``, a TMDB-5000
-csv) or ``"default"`` (the embedded Wikidata table). The format is detected from the extension
-and the CSV header; ``format`` overrides the detection.
+(a JSONL or Parquet file, a folder holding ``movies.jsonl`` or ``movies.parquet``, a Kaggle
+``movies_metadata.csv``, a TMDB-5000 csv) or ``"default"`` (the embedded Wikidata table). The format
+is detected from the extension and the file's first bytes; ``format`` overrides the detection.
+``stream_movies`` reads the same sources as batches in bounded memory (``stream.MovieStream``).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from ..errors import DataError
 from ..records import Dataset
+from .stream import MovieStream
 
-FORMATS = ("jsonl", "movies_metadata", "tmdb5000", "default")
+FORMATS = ("jsonl", "parquet", "movies_metadata", "tmdb5000", "default")
 _FOLDER_FILES = {
     "movies.jsonl": "jsonl",
+    "movies.parquet": "parquet",
     "movies_metadata.csv": "movies_metadata",
     "tmdb_5000_movies.csv": "tmdb5000",
 }
@@ -30,7 +34,10 @@ def detect_format(path: Path) -> str:
     if ext in (".db", ".sqlite", ".sqlite3"):
         return "default"
     with path.open("rb") as f:
-        head = f.read(4096).decode("utf-8-sig", errors="replace").lstrip()
+        raw = f.read(4096)
+    if ext in (".parquet", ".pq") or raw.startswith(b"PAR1"):
+        return "parquet"
+    head = raw.decode("utf-8-sig", errors="replace").lstrip()
     if ext in (".jsonl", ".ndjson") or head.startswith("{"):
         return "jsonl"
     header = {c.strip().strip('"').lower() for c in head.splitlines()[0].split(",")} if head else set()
@@ -39,7 +46,7 @@ def detect_format(path: Path) -> str:
     if {"id", "genres", "title"} <= header and "imdb_id" not in header:
         return "tmdb5000"
     raise DataError(
-        f"{path}: cannot tell the format (not JSONL, no movies_metadata/TMDB-5000 header); "
+        f"{path}: cannot tell the format (not JSONL or Parquet, no movies_metadata/TMDB-5000 header); "
         f"pass --format one of {', '.join(FORMATS)}"
     )
 
@@ -91,9 +98,7 @@ def read_movies(
     from .side_files import find_beside, join_side_files
 
     path, fmt = _resolve(source, format)
-    poster_dir = Path(posters).expanduser() if posters else None
-    if poster_dir is not None and not _is_dir(poster_dir):
-        raise DataError(f"{str(poster_dir)[:200]}: poster folder does not exist")
+    poster_dir = _poster_dir(posters)
     dataset = _read(path, fmt, poster_dir)
     beside = find_beside(path, fmt)
     keywords = keywords if keywords is not None else beside.get("keywords")
@@ -108,6 +113,10 @@ def _read(path: Path | None, fmt: str, poster_dir: Path | None) -> Dataset:
         from .jsonl import read_jsonl
 
         return read_jsonl(path, poster_dir)
+    if fmt == "parquet":
+        from .parquet import read_parquet
+
+        return read_parquet(path, poster_dir)
     if fmt == "movies_metadata":
         from .movies_metadata import read_movies_metadata
 
@@ -121,4 +130,39 @@ def _read(path: Path | None, fmt: str, poster_dir: Path | None) -> Dataset:
     return read_default(path)
 
 
-__all__ = ["FORMATS", "detect_format", "read_movies"]
+def stream_movies(
+    source: str | Path, format: str | None = None, posters: str | Path | None = None, batch_size: int = 256
+) -> MovieStream:
+    """``read_movies`` as batches of at most ``batch_size`` movies. JSONL and Parquet are read as the
+    stream is consumed (memory does not grow with the file); the CSV formats and the embedded table
+    are read whole first. The same ``DataError``s as ``read_movies``, raised here, before any batch."""
+    path, fmt = _resolve(source, format)
+    poster_dir = _poster_dir(posters)
+    if fmt == "jsonl":
+        from .jsonl import count_lines, iter_jsonl
+
+        root = (poster_dir or path.parent).resolve()
+        rows = partial(iter_jsonl, path, root)
+        return MovieStream(str(path), root, count_lines(path), batch_size, rows)
+    if fmt == "parquet":
+        from .parquet import count_rows, iter_parquet
+
+        root = (poster_dir or path.parent).resolve()
+        rows = partial(iter_parquet, path, root, batch_size=max(batch_size, 64))
+        return MovieStream(str(path), root, count_rows(path), batch_size, rows)
+    return MovieStream.from_dataset(read_movies(source, format, posters), batch_size)
+
+
+def resolve_source(source: str | Path, format: str | None = None) -> tuple[Path | None, str]:
+    """``(file, format)`` that ``read_movies`` would read (a folder → its movies file)."""
+    return _resolve(source, format)
+
+
+def _poster_dir(posters: str | Path | None) -> Path | None:
+    poster_dir = Path(posters).expanduser() if posters else None
+    if poster_dir is not None and not _is_dir(poster_dir):
+        raise DataError(f"{str(poster_dir)[:200]}: poster folder does not exist")
+    return poster_dir
+
+
+__all__ = ["FORMATS", "MovieStream", "detect_format", "read_movies", "resolve_source", "stream_movies"]

@@ -82,7 +82,12 @@ def resolve_poster(root: Path | None, rel) -> tuple[str | None, str | None]:
 def unique_movies(candidates, skipped) -> list:
     """The movies of ``candidates`` (``None`` = a row already counted as skipped), first of each key kept;
     later ones with the same key are counted under "duplicate key" in ``skipped``."""
-    movies, seen = [], set()
+    return list(iter_unique(candidates, skipped))
+
+
+def iter_unique(candidates, skipped, seen: set | None = None):
+    """``unique_movies`` as a stream; ``seen`` (the keys met so far) is the only state it keeps."""
+    seen = set() if seen is None else seen
     for m in candidates:
         if m is None:
             continue
@@ -90,8 +95,7 @@ def unique_movies(candidates, skipped) -> list:
             skipped["duplicate key"] += 1
             continue
         seen.add(m.key)
-        movies.append(m)
-    return movies
+        yield m
 
 
 def read_text(path: Path) -> str:

@@ -50,8 +50,13 @@ def poster_summary(dataset: Dataset, failures: Counter | dict | None = None) -> 
     poster was found but could not be used later (a corrupt image, counted by the poster encoder or
     by ``check_posters``). ``usable = named - unusable``.
     """
-    refused = Counter({r: n for r, n in dataset.issues.items() if r.startswith(POSTER_ISSUE_PREFIX)})
-    found = sum(m.has_poster for m in dataset)
+    return poster_counts(sum(m.has_poster for m in dataset), dataset.issues, failures)
+
+
+def poster_counts(found: int, issues: Counter | dict, failures: Counter | dict | None = None) -> dict:
+    """``poster_summary`` from counts: ``found`` movies kept with a poster, the reader's ``issues``
+    (the poster refusals among them) and the encoder's ``failures`` (for streamed data)."""
+    refused = Counter({r: n for r, n in issues.items() if r.startswith(POSTER_ISSUE_PREFIX)})
     later = Counter({r: n for r, n in (failures or {}).items() if r not in ("ok", "no poster") and n})
     reasons = refused + later
     named = found + sum(refused.values())

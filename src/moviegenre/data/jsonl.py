@@ -14,19 +14,19 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..records import Dataset, Movie
 from ._common import (
     MAX_DEPTH,
     MAX_KEY_CHARS,
+    check_file,
     genre_names,
     has_bad_bytes,
     in_range,
-    lines_of,
     log,
     names_of,
-    read_text,
     resolve_poster,
     stable_key,
     text_of,
@@ -153,22 +153,34 @@ def movie_from_obj(obj: dict, poster_root: Path | None, issues: Counter) -> Movi
 
 
 def read_jsonl(path: Path, posters: Path | None = None) -> Dataset:
-    """Read a JSONL file; posters resolve against ``posters`` or else the file's folder (followed
-    if it is a symlink: it is the user's disk layout)."""
-    text = read_text(path)
+    """Read a JSONL file, streamed line by line; posters resolve against ``posters`` or else the file's
+    folder (followed if it is a symlink: it is the user's disk layout)."""
     root = Path(posters or path.parent).absolute()
     skipped, issues = Counter(), Counter()
-
-    def rows():
-        for n, line in enumerate(lines_of(text), 1):
-            if line.strip():
-                yield _row_movie(path.name, n, line, root, skipped, issues)
-
-    movies = unique_movies(rows(), skipped)
+    movies = unique_movies(iter_jsonl(path, root, skipped, issues), skipped)
     return Dataset(movies, str(path), root, skipped, issues)
 
 
-def _row_movie(name: str, n: int, line: str, root: Path, skipped: Counter, issues: Counter) -> Movie | None:
+def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of the non-blank lines, read as a stream (memory does not grow with
+    the file). Bytes that are not UTF-8 become lone surrogates, so ``has_bad_bytes`` can skip the row."""
+    check_file(path)
+    with path.open("rb") as f:
+        for n, raw in enumerate(f, 1):
+            # split on b"\n" only: U+2028, U+0085 and friends stay text inside the row
+            line = raw.decode("utf-8-sig" if n == 1 else "utf-8", errors="surrogateescape")
+            line = line.removesuffix("\n").removesuffix("\r")
+            if line.strip():
+                yield n, line
+
+
+def iter_jsonl(path: Path, root: Path, skipped: Counter, issues: Counter) -> Iterator[Movie | None]:
+    """One ``Movie`` (or ``None`` for a row counted in ``skipped``) per non-blank line, streamed."""
+    for n, line in iter_lines(path):
+        yield row_movie(path.name, n, line, root, skipped, issues)
+
+
+def row_movie(name: str, n: int, line: str, root: Path, skipped: Counter, issues: Counter) -> Movie | None:
     """One JSONL line → a Movie, or None after counting why it was skipped."""
     try:
         return movie_from_obj(parse_row(line), root, issues)
@@ -176,3 +188,10 @@ def _row_movie(name: str, n: int, line: str, root: Path, skipped: Counter, issue
         skipped[str(e)] += 1
         log.debug("%s:%d: %s, skipped", name, n, e)
         return None
+
+
+def count_lines(path: Path) -> int:
+    """Non-blank lines of ``path`` (the rows a progress bar expects), counted as a stream."""
+    check_file(path)
+    with path.open("rb") as f:
+        return sum(1 for raw in f if raw.strip())

@@ -55,7 +55,23 @@ class FeatureCache:
         self._read: set[str] = set()  # shard files already in the index
         self._lock = threading.RLock()  # one instance may serve several threads (the service)
         self.writable = True
+        self._retain = True
+        self._streamed: set[str] = set()  # shards written while not retaining: not read back until then
         self.dim: int | None = dim  # when given, shards of another width are ignored
+
+    @property
+    def retain(self) -> bool:
+        """False: ``put`` writes shards but keeps no copy in memory (nor reads them back) and
+        ``compact`` waits for another run (it would load the whole folder), so a streaming ``embed``
+        stays flat however many movies. Set back to True, a lookup reads those shards like any other."""
+        return self._retain
+
+    @retain.setter
+    def retain(self, value: bool) -> None:
+        with self._lock:
+            self._retain = value
+            if value:
+                self._streamed.clear()
 
     @classmethod
     def shared(cls, cache_dir: str | Path, namespace: str, dim: int | None = None) -> FeatureCache:
@@ -87,7 +103,7 @@ class FeatureCache:
 
     def _refresh_locked(self, safe_open) -> int:
         index = self._index
-        new = [p for p in self._shards() if p.name not in self._read]
+        new = [p for p in self._shards() if p.name not in self._read and p.name not in self._streamed]
         for path in new:
             self._read.add(path.name)
             try:
@@ -172,9 +188,12 @@ class FeatureCache:
             self.writable = False
             log.warning("feature cache %s is not writable (%s); continuing without caching", self.dir, e)
             return
-        self._read.add(written.name)
         if self.dim is None:
             self.dim = int(feats.shape[1])
+        if not self._retain:
+            self._streamed.add(written.name)
+            return
+        self._read.add(written.name)
         for j, i in enumerate(rows):
             index[keys[i]] = (feats[j], bool(pres[j]), why.get(str(j), ""))
 
@@ -191,7 +210,7 @@ class FeatureCache:
     def compact(self, min_shards: int = COMPACT_AT) -> bool:
         """Merge all shards into one when there are at least ``min_shards``. Returns True if merged."""
         shards = self._shards()
-        if len(shards) < max(min_shards, 2) or not self.writable:
+        if len(shards) < max(min_shards, 2) or not self.writable or not self._retain:
             return False
         from safetensors.numpy import save_file
 
