@@ -67,6 +67,11 @@ def make_movies(tmp: Path, n: int = 40, seed: int = 0, posters: bool = True):
                 year=1980 + i % 40,
                 runtime=float(80 + i % 60),
                 language="en" if i % 3 else "fr",
+                # side fields: keywords from the genres' words, a director per first genre, a cast
+                keywords=None if i % 7 == 0 else tuple(_WORDS[g].split()[i % 3] + " scene" for g in genres),
+                tagline=None if i % 2 else f"{words[-1]} {words[0]}!",
+                director=None if i % 4 == 0 else f"{genres[0]} Director {i % 2}",
+                cast=None if i % 4 == 0 else (f"{genres[-1]} Star", f"Actor {i}"),
             )
         )
     return movies

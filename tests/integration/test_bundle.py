@@ -58,7 +58,7 @@ def root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def late(root):
-    """A late-fusion model on every input (+ the overview TF-IDF view) and its bundle."""
+    """A late-fusion model on every input (+ the all-text TF-IDF view) and its bundle."""
     folder = _fit(root, "late")
     bundle, report = export_bundle(folder, root / "bundle-late", cache_dir=root / "cache")
     return folder, bundle, report
@@ -88,7 +88,7 @@ def test_bundle_predicts_what_the_model_predicts(late, root):
     clf = GenreClassifier.load(folder, cache_dir=root / "cache")
     pred = BundlePredictor.load(bundle, cache_dir=root / "other-cache")
     assert pred.genres_ == clf.genres_ and pred.inputs_ == clf.inputs_ and pred.views_ == clf.views_
-    assert "overview_tfidf" in pred.views_ and np.array_equal(pred.thresholds_, clf.thresholds_)
+    assert "text_tfidf" in pred.views_ and np.array_equal(pred.thresholds_, clf.thresholds_)
     movies = _probe_movies(root)
     _same_details(clf.predict_details(movies), pred.predict_details(movies, cache=False))
     assert pred.predict(movies) == clf.predict(movies)
@@ -378,7 +378,7 @@ def test_garbage_graph_with_a_matching_hash_is_one_line(copy):
         ("config.json", lambda d: d["config"]["encoders"].update(cache_dir="/etc"), "config.json"),
         ("labels.json", lambda d: d["thresholds"].update({d["genres"][0]: float("nan")}), "labels.json"),
         ("labels.json", lambda d: d.pop("genres"), "labels.json"),
-        ("vocab.json", lambda d: d["overview_tfidf"].update(idf=[1.0]), "vocab.json"),
+        ("vocab.json", lambda d: d["text_tfidf"].update(idf=[1.0]), "vocab.json"),
         ("vocab.json", lambda d: d["metadata"].pop("year"), "vocab.json"),
     ],
 )

@@ -182,38 +182,47 @@ def test_input_present_in_few_training_movies(movies):
 
 def test_tfidf_view_only_where_it_makes_sense():
     from moviegenre.config import ClassifierConfig
-    from moviegenre.modeling.views import feature_views
+    from moviegenre.modeling.views import feature_views, inputs_of
 
     four = ["overview", "title", "companies", "poster"]
-    assert feature_views(ClassifierConfig(inputs=four)) == [*four, "overview_tfidf"]
+    assert feature_views(ClassifierConfig(inputs=four)) == [*four, "text_tfidf"]
+    assert feature_views(ClassifierConfig(inputs=four, tfidf_views=["overview"])) == [*four, "overview_tfidf"]
     assert feature_views(ClassifierConfig(inputs=four, fusion="gated")) == four
     assert feature_views(ClassifierConfig(inputs=four, tfidf_views=[])) == four
-    assert feature_views(ClassifierConfig(inputs=["title", "poster"])) == ["title", "poster"]
+    assert feature_views(ClassifierConfig(inputs=["companies", "poster"])) == ["companies", "poster"]
+    assert feature_views(ClassifierConfig(inputs=["keywords"])) == ["keywords"]  # no free text: no bag
     tfidf_text = ClassifierConfig(inputs=four, encoders=EncoderConfig(text_model="tfidf"))
     assert feature_views(tfidf_text) == four  # the overview is TF-IDF already
+    assert inputs_of("text_tfidf", ["poster", "keywords", "overview"]) == ("overview", "keywords")
+    assert inputs_of("overview_tfidf", four) == ("overview",)
 
 
 @pytest.mark.slow
-def test_overview_tfidf_head_is_saved_and_reloaded(movies, tmp_path):
-    """Default text encoder (MiniLM) + late fusion: the overview also gets a TF-IDF head of its own."""
+@pytest.mark.parametrize("extra", ["overview", "text"])
+def test_tfidf_head_is_saved_and_reloaded(movies, tmp_path, extra):
+    """Default text encoder (MiniLM) + late fusion: a TF-IDF head of the overview alone, or of all the
+    text (overview and keywords here) as one bag; weights per input, the bag's shared by its inputs."""
     from safetensors import safe_open
 
-    inputs = ["overview", "companies", "metadata"]
-    clf = GenreClassifier(inputs=inputs, stack_folds=3).fit(movies[:60], movies[60:75])
-    assert clf.views_ == [*inputs, "overview_tfidf"]
-    details = clf.predict_details([movies[80], movies[81].with_(overview=None)])
+    inputs = ["overview", "companies", "keywords"]
+    clf = GenreClassifier(inputs=inputs, stack_folds=3, tfidf_views=[extra]).fit(movies[:60], movies[60:75])
+    view = f"{extra}_tfidf"
+    assert clf.views_ == [*inputs, view]
+    details = clf.predict_details([movies[80], movies[81].with_(overview=None, keywords=None)])
     # weights are per input: the TF-IDF view counts for the overview, and they sum to 1
     assert set(details[0]["weights"]) == set(inputs)
     assert details[0]["weights"]["overview"] > 0
     assert sum(details[0]["weights"].values()) == pytest.approx(1, abs=1e-5)
-    assert details[1]["weights"]["overview"] == 0
+    assert details[1]["weights"]["overview"] == details[1]["weights"]["keywords"] == 0
     folder = clf.save(tmp_path / "m")
     vocab = json.loads((folder / "vocab.json").read_text())
-    assert len(vocab["overview_tfidf"]["vocabulary"]) == len(vocab["overview_tfidf"]["idf"]) > 10
+    assert len(vocab[view]["vocabulary"]) == len(vocab[view]["idf"]) > 10
+    if extra == "text":  # the keywords' words are in the bag
+        assert "scene" in vocab[view]["vocabulary"]
     conf = json.loads((folder / "config.json").read_text())
-    assert conf["views"] == clf.views_ and conf["encoders"]["overview_tfidf"]["name"] == "overview-tfidf"
+    assert conf["views"] == clf.views_ and conf["encoders"][view]["name"] == f"{extra}-tfidf"
     with safe_open(str(folder / "model.safetensors"), "pt") as f:
-        assert f.get_tensor("fusion.heads.3.1.weight").shape[1] == conf["encoders"]["overview_tfidf"]["dim"]
+        assert f.get_tensor("fusion.heads.3.1.weight").shape[1] == conf["encoders"][view]["dim"]
     loaded = GenreClassifier.load(folder)
     assert loaded.views_ == clf.views_
     assert np.array_equal(loaded.predict_proba(movies[75:]), clf.predict_proba(movies[75:]))
@@ -227,3 +236,23 @@ def test_folder_from_before_tfidf_views_loads_without_the_view(movies, tmp_path)
     (folder / "config.json").write_text(json.dumps(conf))
     loaded = GenreClassifier.load(folder)
     assert loaded.views_ == INPUTS and loaded.config.tfidf_views == []
+
+
+def test_new_inputs_fit_save_load_and_absent_per_movie(movies, tmp_path):
+    """keywords, people and tagline each get a late head; a movie lacking them is predicted from the rest."""
+    inputs = ["overview", "keywords", "people", "tagline", "metadata"]
+    clf = _clf("late", inputs=inputs).fit(movies[:60], movies[60:75])
+    assert clf.views_ == inputs and clf.encoders_["keywords"].name == "keywords-bag"
+    # fitted on training movies only: a keyword only the test movies have is not in the vocabulary
+    vocab = clf.encoders_["keywords"].get_state()["vocabulary"]
+    assert not {k for m in movies[75:] for k in m.keywords or ()} - {
+        k for m in movies[:60] for k in m.keywords or ()
+    } & set(vocab)
+    bare = movies[80].with_(keywords=None, director=None, cast=None, tagline=None)
+    (d,) = clf.predict_details([bare])
+    assert d["weights"]["keywords"] == d["weights"]["people"] == d["weights"]["tagline"] == 0.0
+    assert abs(sum(d["weights"].values()) - 1.0) < 1e-5 and d["genres"]
+    folder = clf.save(tmp_path / "m")
+    loaded = GenreClassifier.load(folder)
+    np.testing.assert_array_equal(loaded.predict_proba(movies[75:]), clf.predict_proba(movies[75:]))
+    assert clf.evaluate(movies[75:])["micro_f1"] > 0.7

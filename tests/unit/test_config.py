@@ -60,3 +60,11 @@ def test_fusion_names_have_one_registry():
 
 def test_help_texts_live_in_the_config():
     assert help_of(ClassifierConfig, "fusion") and help_of(EncoderConfig, "backend")
+
+
+def test_defaults_use_every_signal():
+    """The measured best (docs/model.md): every input, the all-text TF-IDF head, balanced thresholds."""
+    from moviegenre.config import DEFAULTS, INPUTS
+
+    assert sorted(DEFAULTS.inputs) == sorted(INPUTS)
+    assert DEFAULTS.tfidf_views == ["text"] and DEFAULTS.threshold_objective == "balanced"

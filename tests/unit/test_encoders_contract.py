@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from moviegenre.config import INPUTS, EncoderConfig
-from moviegenre.encoders import build_encoder
+from moviegenre.encoders import BUILDERS, build_encoder
 from moviegenre.errors import ConfigError, ModelError
 from moviegenre.records import Movie
 
@@ -61,6 +61,9 @@ CASES = [
     ("metadata", {}, None),
     ("overview", {"text_model": "tfidf"}, None),
     ("title", {"text_model": "tfidf"}, None),
+    ("keywords", {}, None),
+    ("people", {}, None),
+    ("tagline", {}, 384),
 ]
 
 
@@ -140,15 +143,23 @@ def test_tfidf_vocabulary_from_training_only(cfg):
 
 def test_metadata_scaled_and_one_hot(cfg):
     train = [
-        Movie("a", year=1990, runtime=100.0, language="en"),
-        Movie("b", year=2010, runtime=120.0, language="fr"),
+        Movie(str(i), year=1990 + i % 2 * 20, runtime=100.0 + i % 2 * 20, language="en") for i in range(40)
     ]
+    train[1] = train[1].with_(language="fr", country="FR")
     enc = build_encoder("metadata", cfg).fit(train)
-    feats, present = enc.encode([Movie("t", year=2000, language="en"), Movie("u", language="xx")])
-    assert present.tolist() == [True, True]
-    assert feats[0, :4].tolist() == [0.0, 1.0, 0.0, 0.0]  # mean year, known; runtime unknown
-    assert feats[0, 4 + enc.get_state()["languages"].index("en")] == 1.0
-    assert not feats[1].any()  # an unseen language encodes as nothing, yet the movie has metadata
+    state = enc.get_state()
+    assert state["decades"] == [1990, 2010] and state["languages"] == ["en", "fr"]
+    feats, present = enc.encode(
+        [Movie("t", year=2000, language="en"), Movie("u", language="xx"), Movie("v", year=1955, country="FR")]
+    )
+    assert present.tolist() == [True, True, True]
+    assert feats[0, :4].tolist() == [0.0, 1.0, 1.0, 0.0]  # mean year, known, the nearest kept decade
+    assert not feats[0, enc._off_runtime : enc._off_lang].any()  # runtime unknown
+    lang = feats[:, enc._off_lang : enc._off_country]
+    assert lang[0].tolist() == [1.0, 0.0, 0.0, 1.0]  # en, known
+    assert lang[1].tolist() == [0.0, 0.0, 1.0, 1.0]  # an unseen language: "other", known
+    assert not lang[2].any() and feats[2, 2] == 1.0  # 1950s → the oldest kept decade
+    assert feats[2, enc._off_country :].tolist() == [1.0, 0.0, 1.0]  # FR, known
 
 
 def test_errors(cfg):
@@ -158,7 +169,7 @@ def test_errors(cfg):
         build_encoder("overview", EncoderConfig(text_model="bert"))
     with pytest.raises(ModelError, match="before fit"):
         build_encoder("companies", cfg).encode([Movie("a", companies=("A",))])
-    assert set(INPUTS) == {"overview", "title", "companies", "poster", "metadata"}
+    assert set(INPUTS) == set(BUILDERS)
 
 
 def test_text_cache_reused_and_deduplicated(fake_models, cfg):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,6 +17,23 @@ ModelOpt = Annotated[
     str | None,
     typer.Option(
         "--model", "-m", help="Model folder or bundle (moviegenre export) (default: the shipped model)."
+    ),
+]
+# side files beside a movie file, joined by TMDB id (moviegenre.data.side_files); every --data command
+KeywordsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--keywords",
+        help="Keywords side file joined by TMDB id (The Movies Dataset's keywords.csv); "
+        "default: keywords.csv beside a movies_metadata.csv.",
+    ),
+]
+CreditsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--credits",
+        help="Credits side file joined by TMDB id (credits.csv or tmdb_5000_credits.csv); "
+        "default: the one beside the movie file.",
     ),
 ]
 

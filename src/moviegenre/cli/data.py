@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .common import console, report_posters
+from .common import CreditsOpt, KeywordsOpt, console, report_posters
 
 DataOpt = typer.Option(
     "default",
@@ -29,23 +29,25 @@ PostersOpt = typer.Option(
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object instead of tables.")
 
 
-def _read(data: str, fmt: str | None, posters: Path | None):
+def _read(data: str, fmt: str | None, posters: Path | None, keywords=None, credits=None):
     from ..data import read_movies
 
-    return read_movies(data, fmt, posters)
+    return read_movies(data, fmt, posters, keywords=keywords, credits=credits)
 
 
 def info(
     data: str = DataOpt,
     format: str | None = FormatOpt,
     posters: Path | None = PostersOpt,
+    keywords: KeywordsOpt = None,
+    credits: CreditsOpt = None,
     json_out: bool = JsonOpt,
     check_posters: bool = typer.Option(True, help="Open every poster to count those that work."),
 ) -> None:
     """Movies read, rows skipped by reason, genre counts, and how many have each input."""
     from ..data.info import summarize
 
-    ds = _read(data, format, posters)
+    ds = _read(data, format, posters, keywords, credits)
     summary = summarize(ds, posters=check_posters, progress=not json_out or console.is_terminal)
     report_posters(ds, summary["poster_failures"] if check_posters else None)
     if json_out:
@@ -75,6 +77,7 @@ def _print_info(s: dict) -> None:
         ("companies listed", s["with_companies_listed"]),
     ]
     rows += [(f"metadata: {f}", c) for f, c in s["metadata"].items()]
+    rows += [("keywords listed", s["with_keywords_listed"]), ("people (director or cast)", s["with_people"])]
     for name, c in rows:
         t.add_row(name, f"{c:,}", f"{100 * c / max(n, 1):.1f}")
     out.print(t)
@@ -92,6 +95,8 @@ def split(
     out: Path = typer.Option(..., "--out", help="Split file to write (JSON)."),
     format: str | None = FormatOpt,
     posters: Path | None = PostersOpt,
+    keywords: KeywordsOpt = None,
+    credits: CreditsOpt = None,
     seed: int = typer.Option(0, help="Random seed of the stratified split."),
     fractions: str = typer.Option("0.7,0.15,0.15", help="train,val,test fractions."),
     min_genre_count: int = typer.Option(
@@ -110,7 +115,7 @@ def split(
         fr = tuple(float(x) for x in fractions.split(","))
     except ValueError:
         raise DataError(f"--fractions must be three numbers like 0.7,0.15,0.15, got {fractions!r}") from None
-    ds = _read(data, format, posters)
+    ds = _read(data, format, posters, keywords, credits)
     sp = make_split(ds, seed=seed, fractions=fr, min_genre_count=min_genre_count)
     sp.save(out)
     report = split_report(sp, ds)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .common import console, setup_logging
+from .common import CreditsOpt, KeywordsOpt, console, setup_logging
 
 OutOpt = typer.Option(Path("runs/experiment"), "--out", help="Folder for split, rows and results.")
 
@@ -20,6 +20,8 @@ def register(app: typer.Typer) -> None:
             "default", "--data", help="JSONL file/folder, a Kaggle/TMDB csv, or 'default'."
         ),
         out: Path = OutOpt,
+        keywords: KeywordsOpt = None,
+        credits: CreditsOpt = None,
         seed: int = typer.Option(0, help="Split and training seed."),
         bootstrap: int = typer.Option(200, help="Bootstrap resamples for the F1 intervals (0: none)."),
         kinds: str = typer.Option("ours,replica,baseline", help="Row kinds to run, comma-separated."),
@@ -41,7 +43,12 @@ def register(app: typer.Typer) -> None:
         bad = [k for k in chosen if k not in ("ours", "replica", "baseline")]
         if bad or not chosen:
             raise MovieGenreError(f"--kinds: unknown {bad or kinds!r}; choose from ours, replica, baseline")
-        summary = run_experiment(data, out, seed=seed, bootstrap=bootstrap, kinds=chosen, plots=not no_plots)
+        from ..data import read_movies
+
+        dataset = read_movies(data, keywords=keywords, credits=credits) if keywords or credits else data
+        summary = run_experiment(
+            dataset, out, seed=seed, bootstrap=bootstrap, kinds=chosen, plots=not no_plots
+        )
         checks = summary["acceptance"]
         console.print(
             f"[bold]{len(summary['rows'])} rows[/] ({summary['resumed_rows']} resumed, "

@@ -21,7 +21,7 @@ from ..errors import DataError
 from ..files import check_output_dir, jsonable
 from ..metrics import HEADLINE_METRICS
 from ..records import Dataset
-from .common import console, poster_failures, report_posters
+from .common import CreditsOpt, KeywordsOpt, console, poster_failures, report_posters
 
 DataOpt = typer.Option(
     ...,
@@ -38,9 +38,8 @@ PostersOpt = typer.Option(None, "--posters", help="Folder of poster images for t
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object (the metrics report) on stdout.")
 
 
-def _read(data: str, fmt: str | None, posters: Path | None):
-
-    ds = read_movies(data, fmt, posters)
+def _read(data: str, fmt: str | None, posters: Path | None, keywords=None, credits=None):
+    ds = read_movies(data, fmt, posters, keywords=keywords, credits=credits)
     if ds.skipped:
         console.print(
             f"[yellow]{sum(ds.skipped.values()):,} rows skipped[/]: "
@@ -122,6 +121,8 @@ def train(
     ),
     format: str | None = FormatOpt,
     posters: Path | None = PostersOpt,
+    keywords: KeywordsOpt = None,
+    credits: CreditsOpt = None,
     json_out: bool = JsonOpt,
 ) -> None:
     """Train on the train part, tune on val, report held-out test metrics, save the model folder."""
@@ -137,7 +138,7 @@ def train(
         encoders=DEFAULTS.encoders.replace(text_model=text_model),
     )
     check_output_dir(out, replace_only="config.json")  # before the work, not after it
-    ds = _read(data, format, posters)
+    ds = _read(data, format, posters, keywords, credits)
     uses_posters = "poster" in config.inputs
     warned = poster_warning(report_posters(ds, uses_posters=uses_posters)) is not None
     if inputs is None:
@@ -198,13 +199,15 @@ def evaluate(
     ),
     format: str | None = FormatOpt,
     posters: Path | None = PostersOpt,
+    keywords: KeywordsOpt = None,
+    credits: CreditsOpt = None,
     json_out: bool = JsonOpt,
 ) -> None:
     """Metrics of a saved model or bundle on labelled movies (e.g. a JSONL with posters beside it)."""
     from ..pretrained import load_predictor
 
     clf = load_predictor(model)
-    ds = _read(data, format, posters)
+    ds = _read(data, format, posters, keywords, credits)
     uses_posters = "poster" in clf.inputs_
     warned = poster_warning(report_posters(ds, uses_posters=uses_posters)) is not None
     issues = ds.issues

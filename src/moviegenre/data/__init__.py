@@ -1,6 +1,6 @@
 """Reading movies from files (one module per format), labels, splits and safe image loading.
 
-``read_movies(source, format=None, posters=None)`` is the one entry point: ``source`` is a path
+``read_movies(source, format=None, posters=None, keywords=None, credits=None)`` is the one entry point: ``source`` is a path
 (a JSONL or Parquet file, a folder holding ``movies.jsonl`` or ``movies.parquet``, a Kaggle
 ``movies_metadata.csv``, a TMDB-5000 csv) or ``"default"`` (the embedded Wikidata table). The format
 is detected from the extension and the file's first bytes; ``format`` overrides the detection.
@@ -78,15 +78,37 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
-def read_movies(source: str | Path, format: str | None = None, posters: str | Path | None = None) -> Dataset:
+def read_movies(
+    source: str | Path,
+    format: str | None = None,
+    posters: str | Path | None = None,
+    *,
+    keywords: str | Path | None = None,
+    credits: str | Path | None = None,
+) -> Dataset:
     """Read a movie dataset. ``posters``: folder of poster images for the CSV sources.
 
+    ``keywords`` / ``credits``: side files joined by TMDB id (The Movies Dataset's ``keywords.csv``
+    and ``credits.csv``, TMDB-5000's ``tmdb_5000_credits.csv``; see ``side_files``); when not given,
+    those found beside the movie file under their usual names are used.
     Rows that cannot be used are skipped and counted in ``Dataset.skipped`` (reason → rows);
-    problems in kept rows (a refused poster path) are counted in ``Dataset.issues``.
+    problems in kept rows (a refused poster path, a bad side-file row) are counted in ``Dataset.issues``.
     Raises ``DataError`` (one line) for a missing/empty/unrecognised file or missing columns.
     """
+    from .side_files import find_beside, join_side_files
+
     path, fmt = _resolve(source, format)
     poster_dir = _poster_dir(posters)
+    dataset = _read(path, fmt, poster_dir)
+    beside = find_beside(path, fmt)
+    keywords = keywords if keywords is not None else beside.get("keywords")
+    credits = credits if credits is not None else beside.get("credits")
+    if keywords is not None or credits is not None:
+        dataset = join_side_files(dataset, keywords=keywords, credits=credits)
+    return dataset
+
+
+def _read(path: Path | None, fmt: str, poster_dir: Path | None) -> Dataset:
     if fmt == "jsonl":
         from .jsonl import read_jsonl
 

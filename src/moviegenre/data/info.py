@@ -106,4 +106,7 @@ def summarize(dataset: Dataset, posters: bool = True, progress: bool = False) ->
         "with_companies": sum(m.companies is not None for m in movies),
         "with_companies_listed": sum(bool(m.companies) for m in movies),
         "metadata": {f: sum(getattr(m, f) is not None for m in movies) for f in METADATA_FIELDS},
+        # what the keywords and people inputs can use: a keyword listed; a director or cast known
+        "with_keywords_listed": sum(bool(m.keywords) for m in movies),
+        "with_people": sum(bool(m.director) or bool(m.cast) for m in movies),
     }

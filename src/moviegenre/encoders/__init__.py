@@ -1,6 +1,7 @@
 """Encoders: one per input, one contract.
 
-``build_encoder(input_name, config, cache_dir=...)`` for overview | title | companies | poster | metadata.
+``build_encoder(input_name, config, cache_dir=...)`` for overview | title | companies | poster | metadata |
+keywords | people | tagline.
 ``encoder.encode(movies) -> (features float32 [N, D], present bool [N])``; see ``base.Encoder``.
 Which model an input uses comes from ``EncoderConfig`` (text_model, companies_model, poster_model).
 Nothing heavy is imported here: torch and the networks load on first ``encode`` (``networks``).
@@ -15,7 +16,9 @@ from ..config import INPUTS, EncoderConfig
 from ..errors import ConfigError
 from .base import Encoder
 from .companies import CompaniesMultiHot
+from .keywords import KeywordsEncoder
 from .metadata import MetadataEncoder
+from .people import PeopleEncoder
 from .poster import PosterEncoder
 from .text import MiniLMEncoder
 from .tfidf import TfidfEncoder
@@ -42,6 +45,9 @@ BUILDERS: dict[str, Callable[[str, EncoderConfig, Path | None], Encoder]] = {
     "companies": _companies,
     "poster": lambda name, config, cache_dir: PosterEncoder(config, cache_dir),
     "metadata": lambda name, config, cache_dir: MetadataEncoder(config),
+    "keywords": lambda name, config, cache_dir: KeywordsEncoder(config),
+    "people": lambda name, config, cache_dir: PeopleEncoder(config),
+    "tagline": _text,
 }
 
 

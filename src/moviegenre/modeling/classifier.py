@@ -28,7 +28,7 @@ from .network import FeatureSet, GenreNet, predict_outputs
 from .predictor import Predictor
 from .thresholds import sigmoid, tune_thresholds
 from .training import seed_everything
-from .views import TFIDF_SUFFIX, build_view_encoder, feature_views
+from .views import build_view_encoder, feature_views
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +96,12 @@ class GenreClassifier(Predictor):
                 np.concatenate([y_train, y_val]),
                 np.concatenate([oof, proba_val]),
                 objective=cfg.threshold_objective,
+                macro_weight=cfg.threshold_macro_weight,
             )
         else:
-            self.thresholds_ = tune_thresholds(y_val, proba_val, objective=cfg.threshold_objective)
+            self.thresholds_ = tune_thresholds(
+                y_val, proba_val, objective=cfg.threshold_objective, macro_weight=cfg.threshold_macro_weight
+            )
         self.val_report_ = self._report(y_val, proba_val)
         self.training_summary_ = {
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -125,14 +128,14 @@ class GenreClassifier(Predictor):
 
     # -- features --------------------------------------------------------------------------------------
     def _features(self, movies: Sequence[Movie], *, progress: bool = False, cache: bool = True):
-        """Per view ``float32 [N, D_m]`` (CSR for a TF-IDF view) and presence ``bool [N, M]``.
+        """Per view ``float32 [N, D_m]`` (CSR for a bag: TF-IDF, keywords, people) and presence ``bool [N, M]``.
 
         Unusable inputs are logged and masked."""
         self._check_fitted()
         feats, present = [], []
         for name in self.views_:
             enc = self.encoders_[name]
-            if name.endswith(TFIDF_SUFFIX):
+            if hasattr(enc, "encode_sparse"):  # bags of words / keywords / people stay sparse (CSR)
                 x, p = enc.encode_sparse(movies)
                 feats.append(x)
                 present.append(np.asarray(p, dtype=bool))

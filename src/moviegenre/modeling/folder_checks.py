@@ -76,14 +76,14 @@ def _int(v, lo: int, hi: int) -> bool:
 def check_config(folder: Path, conf: dict, config) -> tuple[list[str], list[str], dict[str, dict]]:
     """``(inputs, views, encoders)`` of ``config.json`` after checking them against ``config``."""
     from ..config import INPUTS
-    from .views import TFIDF_SUFFIX
+    from .views import TEXT, TFIDF_SUFFIX
 
     name = "config.json"
     inputs = conf.get("inputs", list(config.inputs))
     if inputs != list(config.inputs):
         _fail(folder, name, f"'inputs' {str(inputs)[:80]} differ from the config's {config.inputs}")
     views = conf.get("views", list(inputs))
-    known = set(INPUTS) | {f"{i}{TFIDF_SUFFIX}" for i in INPUTS}
+    known = set(INPUTS) | {f"{i}{TFIDF_SUFFIX}" for i in (*INPUTS, TEXT)}
     if not isinstance(views, list) or not all(isinstance(v, str) and v in known for v in views):
         _fail(folder, name, f"'views' must be a list of input names, got {str(views)[:80]}")
     if len(set(views)) != len(views) or not set(inputs) <= set(views):

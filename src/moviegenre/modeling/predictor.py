@@ -17,7 +17,7 @@ import numpy as np
 from ..metrics import evaluate_predictions
 from ..records import Movie
 from .thresholds import apply_thresholds
-from .views import input_of
+from .views import inputs_of
 
 
 class Predictor:
@@ -67,11 +67,17 @@ class Predictor:
         return out
 
     def _input_weights(self, weights: np.ndarray, present: np.ndarray) -> dict[str, float]:
-        """Per-view weights ``[V]`` of one movie → ``{input: w}``, extra views folded into their input."""
+        """Per-view weights ``[V]`` of one movie → ``{input: w}``: an extra view counts for its input;
+        the all-text view is shared equally by the text inputs this movie has (all of them if none)."""
         out = dict.fromkeys(self.inputs_, 0.0)
+        has = {v: bool(present[m]) for m, v in enumerate(self.views_)}
         for m, view in enumerate(self.views_):
-            if present[m]:
-                out[input_of(view)] += float(weights[m])
+            if not present[m]:
+                continue
+            reads = inputs_of(view, self.inputs_)
+            shared = [i for i in reads if has.get(i)] or list(reads)
+            for i in shared:
+                out[i] += float(weights[m]) / len(shared)
         return out
 
     def evaluate(self, movies: Sequence[Movie], *, bootstrap: int = 0, progress: bool = False) -> dict:

@@ -3,7 +3,7 @@
 The model itself is made by ``moviegenre train`` with its defaults (fixed split, fit on train, one
 evaluation on test, refit on train + test); its folder's ``metrics.json`` holds that held-out ``test``
 report. This module checks such a folder before it replaces the shipped one — weights ≤ 10 MB, no
-overview or long title of the data in any of its text files, it loads — and prints the model card's
+overview, tagline, long title or keyword phrase of the data in any of its text files, it loads — and prints the model card's
 held-out table.
 """
 
@@ -23,8 +23,18 @@ from ..modeling.classifier import GenreClassifier
 MAX_WEIGHTS_BYTES = 10 * 2**20
 
 
+def copied_texts(movie) -> list[str]:
+    """The texts of ``movie`` a shipped folder must not contain: overview, tagline, a long title, and
+    its keywords joined as a phrase (a single keyword or word in a vocabulary is fine: that is what a
+    bag-of-words model is)."""
+    out = [movie.overview, movie.tagline, movie.title if movie.title and len(movie.title) > 25 else None]
+    if movie.keywords and len(movie.keywords) > 2:
+        out.append(" ".join(movie.keywords[:3]))
+    return [s for s in out if s and len(s) > 20]
+
+
 def check_folder(folder: Path, movies) -> None:
-    """Refuse a folder with oversized weights or any copied overview/title text (copyright)."""
+    """Refuse a folder with oversized weights or any copied overview/tagline/title/keywords text."""
     weights = folder / "model.safetensors"
     if weights.stat().st_size > MAX_WEIGHTS_BYTES:
         raise SystemExit(f"{weights} is {weights.stat().st_size / 2**20:.1f} MB, over the 10 MB budget")
@@ -32,8 +42,8 @@ def check_folder(folder: Path, movies) -> None:
         f.name: f.read_text(errors="ignore") for f in folder.iterdir() if f.suffix in (".json", ".md", ".txt")
     }
     for m in movies:
-        for s in (m.overview, m.title if m.title and len(m.title) > 25 else None):
-            if s and len(s) > 20:
+        for s in copied_texts(m):
+            if s:
                 for name, text in texts.items():
                     if s in text:
                         raise SystemExit(
