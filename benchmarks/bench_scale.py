@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent.parent / "shared" / "data" / "movies"
+DATA = ROOT.parent / "shared" / "data" / "movies"
 if not DATA.exists():
     DATA = Path("/work/shared/data/movies")
 MARK_BEGIN, MARK_END = "<!-- bench_scale:begin -->", "<!-- bench_scale:end -->"
