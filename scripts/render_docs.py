@@ -462,7 +462,10 @@ def render_examples(model: str | Path | None = None, cache_dir: str | Path | Non
         "--companies",
         cli["companies"],
     ]
-    res = CliRunner().invoke(build_app(), [*args, "--json", *(["--model", str(model)] if model else [])])
+    env = {"MOVIEGENRE_CACHE": str(cache_dir)} if cache_dir else None
+    res = CliRunner().invoke(
+        build_app(), [*args, "--json", *(["--model", str(model)] if model else [])], env=env
+    )
     if res.exit_code != 0:
         raise RuntimeError(f"moviegenre {' '.join(args)} failed: {res.output}")
     out = json.loads(res.stdout)
@@ -559,7 +562,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             args.summary.parent.mkdir(parents=True, exist_ok=True)
             _write_atomic(args.summary, text)
-    summary = _read(args.summary)
+    # --check --results: judge the docs by the new results without writing the summary
+    summary = json.loads(text) if args.results is not None else _read(args.summary)
     metrics = _read(args.model_dir / "metrics.json")
     if summary is None or metrics is None:
         print(
