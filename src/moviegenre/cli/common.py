@@ -19,6 +19,8 @@ ModelOpt = Annotated[
         "--model", "-m", help="Model folder or bundle (moviegenre export) (default: the shipped model)."
     ),
 ]
+# a plain flag: "--verbose / --no-verbose  [default: no-verbose]" on every command said nothing
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
 # side files beside a movie file, joined by TMDB id (moviegenre.data.side_files); every --data command
 KeywordsOpt = Annotated[
     Path | None,

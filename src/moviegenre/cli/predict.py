@@ -27,7 +27,7 @@ from ..serving.inputs import (
     check_input,
     movie_from_fields,
 )
-from .common import ModelOpt, console, load_classifier, setup_logging
+from .common import ModelOpt, VerboseOpt, console, load_classifier, setup_logging
 
 
 def flag(field: str) -> str:
@@ -152,7 +152,7 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help=help_of(BatchConfig, "ray_address"))
         ] = BATCH.ray_address,
         actors: Annotated[int, typer.Option(min=0, help=help_of(BatchConfig, "actors"))] = BATCH.actors,
-        verbose: bool = False,
+        verbose: VerboseOpt = False,
     ) -> None:
         """Predict genres of one movie from flags (any may be missing, not all), or of a file with --data."""
         setup_logging(verbose)

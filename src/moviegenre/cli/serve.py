@@ -9,7 +9,7 @@ import typer
 
 from ..config import help_of
 from ..serving.limits import ServiceLimits
-from .common import ModelOpt, console, set_threads, setup_logging
+from .common import ModelOpt, VerboseOpt, console, set_threads, setup_logging
 
 LIMITS = ServiceLimits()  # the defaults shown by --help
 
@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
                 help="a browser origin allowed to call the API, e.g. https://example.org (repeatable)"
             ),
         ] = None,
-        verbose: bool = False,
+        verbose: VerboseOpt = False,
     ) -> None:
         """Serve the model over HTTP (FastAPI): the page at /, the API docs at /docs."""
         from ..serving.app import create_app

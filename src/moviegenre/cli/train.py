@@ -92,7 +92,7 @@ def train(
     inputs: str | None = typer.Option(
         None,
         "--inputs",
-        help=f"Comma-separated, from: {', '.join(INPUTS)}. Default: {','.join(DEFAULTS.inputs)}, "
+        help=f"Comma-separated, from: {', '.join(INPUTS)}. Default: {', '.join(DEFAULTS.inputs)}, "
         "minus those the data does not have.",
     ),
     fusion: FusionName = typer.Option(DEFAULTS.fusion, "--fusion", help=help_of(ClassifierConfig, "fusion")),
@@ -108,7 +108,10 @@ def train(
     class_weighted: bool = typer.Option(
         DEFAULTS.class_weighted,
         "--class-weighted/--no-class-weighted",
-        help=help_of(ClassifierConfig, "class_weighted"),
+        # the default in words: click would show "[default: no-class-weighted]"
+        help=help_of(ClassifierConfig, "class_weighted")
+        + f" Default: {'on' if DEFAULTS.class_weighted else 'off'}.",
+        show_default=False,
     ),
     text_model: TextModel = typer.Option(
         DEFAULTS.encoders.text_model, "--text-model", help=help_of(EncoderConfig, "text_model")
@@ -203,7 +206,7 @@ def evaluate(
     credits: CreditsOpt = None,
     json_out: bool = JsonOpt,
 ) -> None:
-    """Metrics of a saved model or bundle on labelled movies (e.g. a JSONL with posters beside it)."""
+    """Metrics of a saved model or bundle on labelled movies (for example a JSONL with posters beside it)."""
     from ..pretrained import load_predictor
 
     clf = load_predictor(model)
