@@ -11,7 +11,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-console = Console(stderr=True)
+LOG_WIDTH = 200  # columns of a table written to a file or pipe, where rich would assume 80 and wrap it
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A rich console: the terminal's width on a terminal; in a log or pipe wide enough that a table
+    keeps one line per row (rich sizes a table to its content, so narrow ones stay narrow)."""
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, width=None if stream.isatty() else LOG_WIDTH)
+
+
+console = make_console(stderr=True)
 
 ModelOpt = Annotated[
     str | None,

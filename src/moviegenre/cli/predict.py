@@ -27,7 +27,7 @@ from ..serving.inputs import (
     check_input,
     movie_from_fields,
 )
-from .common import ModelOpt, VerboseOpt, console, load_classifier, setup_logging
+from .common import ModelOpt, VerboseOpt, console, load_classifier, make_console, setup_logging
 
 
 def flag(field: str) -> str:
@@ -56,10 +56,9 @@ def movie_from_flags(poster: Path | None = None, **fields) -> Movie:
 
 def print_details(d: dict) -> None:
     """Genre bars (predicted genres in bold) and, for gated/late models, the input weights."""
-    from rich.console import Console
     from rich.table import Table
 
-    out = Console()
+    out = make_console()
     predicted = set(d["genres"])
     out.print(f"[bold]Genres:[/bold] {', '.join(d['genres']) or '(none over threshold)'}")
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
