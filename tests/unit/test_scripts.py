@@ -6,6 +6,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,45 @@ def test_setup_failure_shows_the_end_of_pips_log(fake_checkout):
     assert proc.returncode == 1
     assert "pip failed (exit 1)" in proc.stderr and "Requirement already satisfied" in proc.stderr
     assert "installing moviegenre[all]" not in proc.stderr  # stopped at the first failure
+
+
+def test_skip_summary_groups_reasons_with_how_to_enable_them():
+    from conftest import skip_summary
+
+    lines = skip_summary(
+        [
+            "Skipped: /usr/bin/chromium is absent",
+            "/usr/bin/chromium is absent",
+            "../shared/data is absent",
+            "could not import 'ray': No module named 'ray'",
+            "something else",
+        ]
+    )
+    assert (
+        lines[0]
+        == "   2 browser tests skipped: install Debian's chromium (`apt-get install chromium`), or run .ci/run"
+    )
+    assert "real-data tests skipped: put the data set at ../shared/data" in lines[1]
+    assert "tests needing ray skipped: install everything: ./scripts/setup" in lines[2]
+    assert lines[3] == "   1 something else skipped"
+
+
+def test_test_run_ends_with_the_skip_summary(tmp_path):
+    """The hook is wired: a run with skips ends with the grouped lines, after pytest's own summary."""
+    shutil.copy(ROOT / "tests" / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "test_x.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.skipif(True, reason='../shared/data is absent')\ndef test_a():\n    pass\n\n"
+        "def test_b():\n    pass\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-ra", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, out
+    assert out.index("short test summary info") < out.index("skipped tests and how to run them")
+    assert "   1 real-data tests skipped: put the data set at ../shared/data" in out
