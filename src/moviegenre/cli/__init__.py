@@ -3,6 +3,7 @@ imports (torch, encoders, FastAPI) happen inside the commands so ``--help`` is i
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 
@@ -83,6 +84,10 @@ def build_app() -> typer.Typer:
     @app.callback()
     def _root(ctx: typer.Context) -> None:
         """Predict a movie's genres from its overview, title, companies, poster and metadata."""
+        if not sys.stderr.isatty():
+            # bars drawn with tqdm directly would fill a log with carriage returns and cursor moves;
+            # moviegenre.progress's own bars print plain lines there instead
+            os.environ.setdefault("TQDM_DISABLE", "1")
         if ctx.invoked_subcommand in TRAIN_COMMANDS and "--help" not in sys.argv:
             require_train(ctx.invoked_subcommand)  # a light install says which extra to add
 

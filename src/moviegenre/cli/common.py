@@ -68,10 +68,13 @@ def set_threads(threads: int) -> None:
 
 
 def setup_logging(verbose: bool = False) -> None:
+    """INFO from moviegenre, warnings from the libraries (matplotlib's font cache, httpx's requests
+    and the like would otherwise print INFO lines of their own); ``--verbose``: DEBUG from everything."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("moviegenre").setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 def report_posters(dataset, failures=None, *, uses_posters: bool = True, quiet: bool = False) -> dict:
