@@ -60,6 +60,7 @@ HEADLINE_ROWS = (
     ("ours", FOUR, "default"),
     ("ours", "every", "default"),  # every input the data has, when that is more than the study's four
 )
+LOW_THRESHOLD = 0.15  # a genre predicted from a score this low is worth a word in the model card
 WIDTH = 115  # the docs' prose line width
 HEADLINE_TARGETS = {"micro_f1": 0.70, "macro_f1": 0.60, "macro_roc_auc": 0.93, "map": 0.64}  # heldout.py's
 
@@ -203,8 +204,9 @@ def render_headline(summary: dict) -> str:
 # -------------------------------------------------------------------------------------------- model card
 
 
-def render_model_card(metrics: dict, heldout: dict | None) -> dict[str, str]:
-    """The README model card's blocks: held-out metrics, per-genre table, limitations."""
+def render_model_card(metrics: dict, heldout: dict | None, thresholds: dict | None = None) -> dict[str, str]:
+    """The README model card's blocks: held-out metrics, per-genre table, limitations (``thresholds``:
+    the shipped model's own, from its ``labels.json``)."""
     test = metrics["test"]
     sizes = (metrics.get("split") or {}).get("sizes") or {}
     n_boot = test.get("bootstrap")
@@ -271,7 +273,7 @@ def render_model_card(metrics: dict, heldout: dict | None) -> dict[str, str]:
     return {
         "model-card-heldout": heldout_block,
         "model-card-genres": genres_block,
-        "model-card-limitations": render_limitations(per, mean_f1),
+        "model-card-limitations": render_limitations(per, mean_f1, thresholds),
     }
 
 
@@ -295,8 +297,9 @@ def render_model_facts(model_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_limitations(per: dict, mean_f1: dict) -> str:
-    """Per-genre limitations read off the held-out figures: weak genres, over-predicted common ones."""
+def render_limitations(per: dict, mean_f1: dict, thresholds: dict | None = None) -> str:
+    """Per-genre limitations read off the held-out figures: weak genres, over-predicted common ones,
+    genres predicted on low scores (thresholds under ``LOW_THRESHOLD``)."""
     f1 = {g: (mean_f1.get(g) if mean_f1.get(g) is not None else d.get("f1") or 0.0) for g, d in per.items()}
     weak = sorted((g for g in per if f1[g] < 0.55), key=lambda g: f1[g])
     lines = []
@@ -336,6 +339,16 @@ def render_limitations(per: dict, mean_f1: dict) -> str:
         textwrap.fill(b, WIDTH, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
         for b in lines
     ]
+    low = sorted((g for g, t in (thresholds or {}).items() if t < LOW_THRESHOLD), key=lambda g: thresholds[g])
+    if low:
+        text = (
+            f"- Some genres are predicted on low scores (threshold under {LOW_THRESHOLD}): "
+            + ", ".join(f"{g} from {thresholds[g]:.2f}" for g in low)
+            + "; such a genre among the answers with a low score is a weak guess."
+        )
+        bullets.append(
+            textwrap.fill(text, WIDTH, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+        )
     return "\n".join(bullets) + ("\n" if bullets else "")
 
 
@@ -513,7 +526,11 @@ def number_blocks(
     summary: dict, metrics: dict, heldout: dict | None, model_dir: Path = MODEL_DIR
 ) -> dict[str, str]:
     """Every block rendered from results files alone (no model needed)."""
-    blocks = {"headline": render_headline(summary), **render_model_card(metrics, heldout)}
+    labels = _read(model_dir / "labels.json") or {}
+    blocks = {
+        "headline": render_headline(summary),
+        **render_model_card(metrics, heldout, labels.get("thresholds")),
+    }
     if (model_dir / "config.json").is_file():
         blocks["model-card-facts"] = render_model_facts(model_dir)
     if heldout:

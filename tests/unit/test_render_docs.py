@@ -149,6 +149,11 @@ def test_model_card_from_metrics(rd):
     lim = blocks["model-card-limitations"]
     assert lim.index("Foreign (F1 0.00") < lim.index("Mystery (F1 0.16")  # weakest first
     assert "Drama recall 0.90 at precision 0.60" in lim
+    assert "low scores" not in lim
+    lim = rd.render_model_card(fake_metrics(), None, {"Drama": 0.4, "Foreign": 0.09, "Mystery": 0.12})[
+        "model-card-limitations"
+    ]
+    assert "predicted on low scores (threshold under 0.15): Foreign from 0.09, Mystery from 0.12;" in lim
 
 
 def test_model_card_with_the_seed_mean(rd):
