@@ -132,11 +132,10 @@ def _pick(summary: dict, kind: str, inputs, fusion: str) -> dict | None:
 
 
 def _row_label(row: dict, default_fusion: str) -> tuple[str, str]:
-    inputs = " + ".join(row["inputs"]) or (
-        "all-negative baseline" if row["fusion"] == "all_negative" else "—"
-    )
+    """The table's "inputs" and "model" cells of a row."""
+    inputs = " + ".join(row["inputs"])
     if row["kind"] == "baseline":
-        return (inputs if row["inputs"] else f"{row['fusion'].replace('_', '-')} baseline"), "—"
+        return inputs or f"{row['fusion'].replace('_', '-')} baseline", "—"
     if row["kind"] == "replica":
         return inputs, f"study replica (LSTM + CNN, {row['fusion']})"
     tag = f"{row['fusion']}, default" if row["fusion"] == default_fusion else row["fusion"]
