@@ -111,3 +111,20 @@ def test_cli_logging_keeps_library_info_lines_out(monkeypatch):
     assert not logging.getLogger("matplotlib.font_manager").isEnabledFor(logging.INFO)
     assert logging.getLogger("moviegenre.modeling.classifier").isEnabledFor(logging.INFO)
     logging.getLogger("moviegenre").setLevel(logging.NOTSET)
+
+
+def test_tables_keep_one_line_a_row_in_a_log(capsys):
+    """Rich assumes 80 columns outside a terminal; the CLI's consoles do not (metric tables, data info)."""
+    from rich.table import Table
+
+    from moviegenre.cli.common import make_console
+
+    table = Table(
+        "metric", "evaluation", title="models/mine on ../shared/data/movies (738 movies; [95% CI] ...)"
+    )
+    table.add_row("micro_f1", "0.7026 [0.6907, 0.7193]")
+    table.add_row("a_rather_long_metric_name_" * 3, "0.5 " * 12)
+    make_console().print(table)
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if "micro_f1" in line or "a_rather" in line]
+    assert len(rows) == 2 and max(len(line) for line in out.splitlines()) > 80
