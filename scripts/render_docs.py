@@ -116,6 +116,15 @@ def summarize(results: dict) -> dict:
     }
 
 
+def dump_summary(summary: dict) -> str:
+    """The summary as JSON with one line a row (short diffs when a rerun moves a few numbers)."""
+    head = [
+        f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in summary.items() if k != "rows"
+    ]
+    rows = [f"  {json.dumps(r, ensure_ascii=False)}" for r in summary["rows"]]
+    return "{\n" + ",\n".join(head) + ',\n "rows": [\n' + ",\n".join(rows) + "\n ]\n}\n"
+
+
 def _pick(summary: dict, kind: str, inputs, fusion: str) -> dict | None:
     """The row of ``kind`` on exactly ``inputs`` (any order) with ``fusion``; None when the run lacks it."""
     rows = [r for r in summary["rows"] if r["kind"] == kind]
@@ -571,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
 
     stale: list[str] = []
     if args.results is not None:
-        text = json.dumps(summarize(json.loads(args.results.read_text(encoding="utf-8"))), indent=1) + "\n"
+        text = dump_summary(summarize(json.loads(args.results.read_text(encoding="utf-8"))))
         if args.check:
             if not args.summary.is_file() or args.summary.read_text(encoding="utf-8") != text:
                 stale.append(str(args.summary))

@@ -197,6 +197,7 @@ def test_check_mode_fails_on_a_stale_doc_and_writes_nothing(rd, tmp_path):
     assert rd.main([*args, "--results", str(tmp_path / "results.json")]) == 0
     assert "stale" not in doc.read_text() and "| overview + poster |" in doc.read_text()
     assert rd.main([*args, "--check"]) == 0
+    assert rd.main([*args, "--results", str(tmp_path / "results.json"), "--check"]) == 0  # the summary too
 
 
 def test_committed_docs_equal_the_rendered_results_files(rd):
@@ -211,3 +212,10 @@ def test_committed_docs_equal_the_rendered_results_files(rd):
         assert rd.replace_blocks(text, blocks) == text, f"{doc.name} is stale: run ./scripts/render-docs"
         seen.update(rd.block_names(text))
     assert set(blocks) <= seen  # every number block has its place in some doc
+
+
+def test_summary_file_is_json_with_one_line_a_row(rd):
+    summary = rd.summarize(fake_results())
+    text = rd.dump_summary(summary)
+    assert json.loads(text) == summary
+    assert len(text.splitlines()) == len(summary) - 1 + len(summary["rows"]) + 4
