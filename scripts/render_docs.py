@@ -192,13 +192,13 @@ def render_headline(summary: dict) -> str:
         lines.append(f"| {inputs} | {model} | " + " | ".join(cells) + " |")
     acc = summary.get("acceptance") or {}
     checks = []
-    if "adds_never_hurt" in acc:
+    if acc.get("adds_never_hurt", {}).get("total"):
         a = acc["adds_never_hurt"]
         checks.append(
             f"with the default fusion, a model with more inputs is at least as good as the best single input it "
             f"contains in {a['pass']} of {a['total']} cases"
         )
-    if "beats_replica" in acc:
+    if acc.get("beats_replica", {}).get("total"):
         a = acc["beats_replica"]
         checks.append(f"ours beats the study replica with the same inputs in {a['pass']} of {a['total']}")
     if checks:
