@@ -87,3 +87,53 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "movies" / "movies.jsonl").exists():
         pytest.skip("../shared/data is absent")
     return SHARED_DATA
+
+
+# ./scripts/test ends by saying which tests were skipped and how to run them (pytest's own "-ra" lines
+# give each reason, but not what to do about it). Reason pattern → (what was skipped, how to enable it).
+SKIP_HINTS = [
+    ("chromium", "browser tests", "install Debian's chromium (`apt-get install chromium`), or run .ci/run"),
+    ("shared/data", "real-data tests", "put the data set at ../shared/data (docs/data.md)"),
+    ("shipped model", "shipped-model tests", "rebuild the model with ./scripts/train-pretrained"),
+    (
+        "could not import",
+        "tests needing an optional package",
+        "install everything: ./scripts/setup (moviegenre[all])",
+    ),
+    ("root may write", "file-permission tests", "run the tests as a normal user, not root"),
+    ("git checkout", "git-ignore tests", "run the tests in a git clone"),
+]
+
+
+def skip_summary(reasons: list[str]) -> list[str]:
+    """One line per kind of skip: how many, what, and how to enable them (unknown reasons as they are)."""
+    groups: dict[tuple[str, str], int] = {}
+    for reason in reasons:
+        reason = reason.removeprefix("Skipped: ")
+        what, hint = next(((w, h) for pat, w, h in SKIP_HINTS if pat in reason), (reason, ""))
+        if what.startswith("tests needing") and "'" in reason:
+            what = f"tests needing {reason.split(chr(39))[1]}"  # could not import 'ray': ...
+        groups[(what, hint)] = groups.get((what, hint), 0) + 1
+    return [f"{n:>4} {what} skipped" + (f": {hint}" if hint else "") for (what, hint), n in groups.items()]
+
+
+# the outermost wrapper: its code after ``yield`` runs after pytest's own short summary, so these lines
+# are the last thing on the screen
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    yield
+    reasons = []
+    for rep in terminalreporter.stats.get("skipped", []):
+        longrepr = rep.longrepr
+        reasons.append(longrepr[2] if isinstance(longrepr, tuple) else str(longrepr))
+    deselected = len(terminalreporter.stats.get("deselected", []))
+    if not reasons and not deselected:
+        return
+    terminalreporter.section("skipped tests and how to run them")
+    for line in skip_summary(reasons):
+        terminalreporter.write_line(line)
+    if deselected:
+        marks = config.getoption("markexpr") or config.getoption("keyword") or "the command line"
+        terminalreporter.write_line(
+            f"{deselected:>4} tests deselected by -m/-k ({marks}): run without it for all"
+        )

@@ -17,10 +17,11 @@ from .writers import Predictions
 
 
 def progress_bar(stream: MovieStream, desc: str, enabled: bool = True):
-    """A tqdm bar over the stream's rows: count, rate and ETA (the total is known for JSONL/Parquet)."""
-    from tqdm import tqdm
+    """A bar over the stream's rows: count, rate and ETA (the total is known for JSONL/Parquet); plain
+    lines in a log (``moviegenre.progress``)."""
+    from ..progress import progress_bar as bar
 
-    return tqdm(total=stream.total, desc=desc, unit="movie", disable=not enabled, smoothing=0.1)
+    return bar(total=stream.total, desc=desc, unit="movie", enabled=enabled, smoothing=0.1)
 
 
 def limited(batches: Iterable[list[Movie]], limit: int) -> Iterator[list[Movie]]:

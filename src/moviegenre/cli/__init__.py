@@ -3,11 +3,66 @@ imports (torch, encoders, FastAPI) happen inside the commands so ``--help`` is i
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from ..errors import MovieGenreError
+
+HELP_WIDTH = 120  # --help's widest line: long option names and "[default: ...]" fit beside their help
+
+
+def help_width() -> dict:
+    """Click's help width: up to HELP_WIDTH on a wide terminal (the terminal's width on a narrow one);
+    exactly HELP_WIDTH when stdout is not a terminal (a log, a pipe, a test), where click would
+    otherwise assume 80 columns and split defaults and option lists over lines."""
+    settings: dict = {"max_content_width": HELP_WIDTH}
+    if not sys.stdout.isatty():
+        settings["terminal_width"] = HELP_WIDTH
+    return settings
+
+
+_NBSP = "\xa0"
+_TRAILING_BRACKET = re.compile(r"\[[^\[\]]*\]\s*$")
+_Context = TyperGroup.context_class  # typer's own click
+
+
+class _HelpFormatter(_Context.formatter_class):
+    """Click's formatter, except that an option's trailing ``[default: ...; x>=1]`` is never split over
+    two lines: its spaces are made non-breaking while the text is wrapped, then turned back."""
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        keep = [
+            (term, _TRAILING_BRACKET.sub(lambda m: m.group(0).replace(" ", _NBSP), text))
+            for term, text in rows
+        ]
+        super().write_dl(keep, col_max, col_spacing)
+        self.buffer = [part.replace(_NBSP, " ") for part in self.buffer]
+
+
+class _HelpContext(_Context):
+    formatter_class = _HelpFormatter
+
+
+class _HelpGroup(TyperGroup):
+    context_class = _HelpContext
+
+
+class _HelpCommand(TyperCommand):
+    context_class = _HelpContext
+
+
+def _use_help_classes(app: typer.Typer) -> None:
+    """Every command and group of ``app`` (sub-apps too) formats its help with ``_HelpFormatter``."""
+    for info in app.registered_commands:
+        if info.cls in (None, TyperCommand):  # typer fills in TyperCommand for a plain @app.command()
+            info.cls = _HelpCommand
+    for group in app.registered_groups:
+        group.cls = _HelpGroup
+        _use_help_classes(group.typer_instance)
 
 
 def build_app() -> typer.Typer:
@@ -22,11 +77,17 @@ def build_app() -> typer.Typer:
         add_completion=False,
         # plain click help: no boxes, no "<bool>" on every flag, no cut-off defaults, reads well in a log
         rich_markup_mode=None,
+        context_settings=help_width(),
+        cls=_HelpGroup,
     )
 
     @app.callback()
     def _root(ctx: typer.Context) -> None:
         """Predict a movie's genres from its overview, title, companies, poster and metadata."""
+        if not sys.stderr.isatty():
+            # bars drawn with tqdm directly would fill a log with carriage returns and cursor moves;
+            # moviegenre.progress's own bars print plain lines there instead
+            os.environ.setdefault("TQDM_DISABLE", "1")
         if ctx.invoked_subcommand in TRAIN_COMMANDS and "--help" not in sys.argv:
             require_train(ctx.invoked_subcommand)  # a light install says which extra to add
 
@@ -39,6 +100,7 @@ def build_app() -> typer.Typer:
 
     for module in (data, embed, train, experiment, predict, export, serve, posters):
         module.register(app)
+    _use_help_classes(app)
     return app
 
 

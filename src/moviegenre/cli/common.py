@@ -11,7 +11,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-console = Console(stderr=True)
+LOG_WIDTH = 200  # columns of a table written to a file or pipe, where rich would assume 80 and wrap it
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A rich console: the terminal's width on a terminal; in a log or pipe wide enough that a table
+    keeps one line per row (rich sizes a table to its content, so narrow ones stay narrow)."""
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, width=None if stream.isatty() else LOG_WIDTH)
+
+
+console = make_console(stderr=True)
 
 ModelOpt = Annotated[
     str | None,
@@ -19,6 +29,8 @@ ModelOpt = Annotated[
         "--model", "-m", help="Model folder or bundle (moviegenre export) (default: the shipped model)."
     ),
 ]
+# a plain flag: "--verbose / --no-verbose  [default: no-verbose]" on every command said nothing
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
 # side files beside a movie file, joined by TMDB id (moviegenre.data.side_files); every --data command
 KeywordsOpt = Annotated[
     Path | None,
@@ -56,10 +68,13 @@ def set_threads(threads: int) -> None:
 
 
 def setup_logging(verbose: bool = False) -> None:
+    """INFO from moviegenre, warnings from the libraries (matplotlib's font cache, httpx's requests
+    and the like would otherwise print INFO lines of their own); ``--verbose``: DEBUG from everything."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("moviegenre").setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 def report_posters(dataset, failures=None, *, uses_posters: bool = True, quiet: bool = False) -> dict:

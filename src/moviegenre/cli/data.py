@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .common import CreditsOpt, KeywordsOpt, console, report_posters
+from .common import CreditsOpt, KeywordsOpt, console, make_console, report_posters
 
 DataOpt = typer.Option(
     "default",
@@ -57,10 +57,9 @@ def info(
 
 
 def _print_info(s: dict) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    out = Console()
+    out = make_console()
     n = s["movies"]
     out.print(f"[bold]{s['source']}[/]: {n:,} movies read, {s['skipped_total']:,} rows skipped")
     for reason, c in s["skipped"].items():

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from .common import ModelOpt, console, setup_logging
+from .common import ModelOpt, VerboseOpt, console, setup_logging
 
 
 def register(app: typer.Typer) -> None:
@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(min=1, help="most --data movies compared (a seeded sample)")
         ] = 300,
         report: Annotated[Path | None, typer.Option(help="also write the comparison as JSON here")] = None,
-        verbose: bool = False,
+        verbose: VerboseOpt = False,
     ) -> None:
         """Export a model to a bundle for `pip install moviegenre[serve]` (no torch): predict/serve --model BUNDLE."""
         setup_logging(verbose)

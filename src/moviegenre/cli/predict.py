@@ -27,7 +27,7 @@ from ..serving.inputs import (
     check_input,
     movie_from_fields,
 )
-from .common import ModelOpt, console, load_classifier, setup_logging
+from .common import ModelOpt, VerboseOpt, console, load_classifier, make_console, setup_logging
 
 
 def flag(field: str) -> str:
@@ -56,10 +56,9 @@ def movie_from_flags(poster: Path | None = None, **fields) -> Movie:
 
 def print_details(d: dict) -> None:
     """Genre bars (predicted genres in bold) and, for gated/late models, the input weights."""
-    from rich.console import Console
     from rich.table import Table
 
-    out = Console()
+    out = make_console()
     predicted = set(d["genres"])
     out.print(f"[bold]Genres:[/bold] {', '.join(d['genres']) or '(none over threshold)'}")
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -152,7 +151,7 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help=help_of(BatchConfig, "ray_address"))
         ] = BATCH.ray_address,
         actors: Annotated[int, typer.Option(min=0, help=help_of(BatchConfig, "actors"))] = BATCH.actors,
-        verbose: bool = False,
+        verbose: VerboseOpt = False,
     ) -> None:
         """Predict genres of one movie from flags (any may be missing, not all), or of a file with --data."""
         setup_logging(verbose)

@@ -9,7 +9,7 @@ import typer
 
 from ..config import help_of
 from ..serving.limits import ServiceLimits
-from .common import ModelOpt, console, set_threads, setup_logging
+from .common import ModelOpt, VerboseOpt, console, set_threads, setup_logging
 
 LIMITS = ServiceLimits()  # the defaults shown by --help
 
@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
     def serve(
         model: ModelOpt = None,
         host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+        port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
         max_batch: Annotated[int, _limit("max_batch", "--max-batch", 1)] = LIMITS.max_batch,
         timeout: Annotated[float, _limit("timeout_s", "--timeout", 0.1)] = LIMITS.timeout_s,
         workers: Annotated[int, _limit("workers", "--workers", 1)] = LIMITS.workers,
@@ -52,10 +52,11 @@ def register(app: typer.Typer) -> None:
         cors_origin: Annotated[
             list[str] | None,
             typer.Option(
-                help="a browser origin allowed to call the API, e.g. https://example.org (repeatable)"
+                metavar="ORIGIN",
+                help="a browser origin allowed to call the API, e.g. https://example.org (repeatable)",
             ),
         ] = None,
-        verbose: bool = False,
+        verbose: VerboseOpt = False,
     ) -> None:
         """Serve the model over HTTP (FastAPI): the page at /, the API docs at /docs."""
         from ..serving.app import create_app

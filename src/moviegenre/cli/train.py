@@ -21,7 +21,7 @@ from ..errors import DataError
 from ..files import check_output_dir, jsonable
 from ..metrics import HEADLINE_METRICS
 from ..records import Dataset
-from .common import CreditsOpt, KeywordsOpt, console, poster_failures, report_posters
+from .common import CreditsOpt, KeywordsOpt, console, make_console, poster_failures, report_posters
 
 DataOpt = typer.Option(
     ...,
@@ -50,20 +50,35 @@ def _read(data: str, fmt: str | None, posters: Path | None, keywords=None, credi
     return ds
 
 
+def _cell(report: dict, key: str) -> str:
+    """One metric, with its bootstrap 95% interval when the report has one (``evaluate --bootstrap N``)."""
+    value = report.get(key)
+    if value is None:
+        return "—"
+    ci = report.get(f"{key}_ci")
+    return f"{value:.4f} [{ci[0]:.4f}, {ci[1]:.4f}]" if ci else f"{value:.4f}"
+
+
 def _table(reports: dict[str, dict], title: str) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     t = Table("metric", *reports, title=title)
     for k in HEADLINE_METRICS:
-        t.add_row(k, *(("—" if r.get(k) is None else f"{r[k]:.4f}") for r in reports.values()))
-    Console().print(t)
+        t.add_row(k, *(_cell(r, k) for r in reports.values()))
+    make_console().print(t)
     for name, r in reports.items():
         if r.get("skipped_genres"):
             console.print(
                 f"{name}: genres without positives or negatives, left out of AUC/mAP: "
                 f"{', '.join(r['skipped_genres'])}"
             )
+
+
+def _say_unlabelled(report: dict, part: str = "") -> None:
+    """The one line both train (its test part) and evaluate print about movies without genres."""
+    if report.get("n_unlabelled_movies"):
+        where = f" of the {part} part" if part else ""
+        console.print(f"[yellow]{report['n_unlabelled_movies']:,} movies{where} without genres left out[/]")
 
 
 def _json_report(report: dict) -> dict:
@@ -92,7 +107,7 @@ def train(
     inputs: str | None = typer.Option(
         None,
         "--inputs",
-        help=f"Comma-separated, from: {', '.join(INPUTS)}. Default: {','.join(DEFAULTS.inputs)}, "
+        help=f"Comma-separated, from: {', '.join(INPUTS)}. Default: {', '.join(DEFAULTS.inputs)}, "
         "minus those the data does not have.",
     ),
     fusion: FusionName = typer.Option(DEFAULTS.fusion, "--fusion", help=help_of(ClassifierConfig, "fusion")),
@@ -108,7 +123,10 @@ def train(
     class_weighted: bool = typer.Option(
         DEFAULTS.class_weighted,
         "--class-weighted/--no-class-weighted",
-        help=help_of(ClassifierConfig, "class_weighted"),
+        # the default in words: click would show "[default: no-class-weighted]"
+        help=help_of(ClassifierConfig, "class_weighted")
+        + f" Default: {'on' if DEFAULTS.class_weighted else 'off'}.",
+        show_default=False,
     ),
     text_model: TextModel = typer.Option(
         DEFAULTS.encoders.text_model, "--text-model", help=help_of(EncoderConfig, "text_model")
@@ -156,8 +174,9 @@ def train(
     clf = GenreClassifier(config).fit(train_set, val_set, progress=True)
     seconds = time.time() - t0
     reports = {"validation": clf.val_report_}
-    if len(test_set):
+    if any(m.genres for m in test_set):
         reports["test"] = clf.evaluate(test_set, bootstrap=200, progress=True)
+        _say_unlabelled(reports["test"], "test")
     poster_report = report_posters(ds, poster_failures(clf), uses_posters=uses_posters, quiet=warned)
     extra = {
         "test": reports.get("test"),
@@ -203,7 +222,7 @@ def evaluate(
     credits: CreditsOpt = None,
     json_out: bool = JsonOpt,
 ) -> None:
-    """Metrics of a saved model or bundle on labelled movies (e.g. a JSONL with posters beside it)."""
+    """Metrics of a saved model or bundle on labelled movies (for example a JSONL with posters beside it)."""
     from ..pretrained import load_predictor
 
     clf = load_predictor(model)
@@ -218,15 +237,15 @@ def evaluate(
     labelled = [m for m in ds if m.genres]
     if not labelled:
         raise DataError(f"{data}: no movie has genre labels to evaluate against")
-    if len(labelled) < len(ds):
-        console.print(f"[yellow]{len(ds) - len(labelled):,} movies without genres left out[/]")
-    report = clf.evaluate(labelled, bootstrap=bootstrap, progress=not json_out)
+    report = clf.evaluate(ds, bootstrap=bootstrap, progress=not json_out)
+    _say_unlabelled(report)
     used = Dataset(labelled, str(data), issues=issues if not split else Counter())
     poster_report = report_posters(used, poster_failures(clf), uses_posters=uses_posters, quiet=warned)
     if json_out:
         print(json.dumps({**_json_report(report), "posters": poster_report}, indent=1))
         return
-    _table({"evaluation": report}, f"{model} on {data} ({len(labelled):,} movies)")
+    boot = f"; [95% CI] from {bootstrap} bootstrap resamples" if bootstrap else ""
+    _table({"evaluation": report}, f"{model} on {data} ({report['n_movies']:,} movies{boot})")
     if report.get("unknown_genres"):
         console.print(
             f"[yellow]labels the model has no column for (not scored)[/]: {report['unknown_genres']}"

@@ -27,17 +27,12 @@ def _poster_status(movie: Movie) -> str | None:
 
 def check_posters(movies, progress: bool = False, workers: int = 8) -> Counter:
     """Counter of poster outcomes: "ok" plus one entry per failure reason."""
-    from tqdm import tqdm
+    from ..progress import progress_bar
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = pool.map(_poster_status, movies, chunksize=32)
-        results = tqdm(
-            results,
-            total=len(movies),
-            desc="checking posters",
-            unit="poster",
-            disable=not progress,
-            leave=False,
+        results = progress_bar(
+            results, total=len(movies), desc="checking posters", unit="poster", enabled=progress, leave=False
         )
         return Counter(r or "ok" for r in results)
 

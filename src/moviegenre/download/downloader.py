@@ -108,9 +108,7 @@ def download_posters(jobs: Sequence[PosterJob], config: DownloadConfig) -> Downl
 
 
 def _progress_bar(total: int, enabled: bool):
-    from tqdm.auto import tqdm
+    from ..progress import progress_bar
 
-    # None: tqdm draws only on a terminal, so redirected logs do not fill with carriage returns
-    return tqdm(
-        total=total, unit="poster", desc="posters", disable=None if enabled else True, dynamic_ncols=True
-    )
+    # a bar on a terminal, a line every 30 s in a log (moviegenre.progress)
+    return progress_bar(total=total, unit="poster", desc="posters", enabled=enabled)

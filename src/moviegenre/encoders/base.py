@@ -184,9 +184,9 @@ class Encoder:
         chunk = max(1, self.config.batch_size) * (4 if keys is not None else 10**9)
         bar = None
         if progress and len(rows) > chunk:
-            from tqdm import tqdm
+            from ..progress import progress_bar
 
-            bar = tqdm(total=len(rows), desc=self.name, unit="movie", leave=False)
+            bar = progress_bar(total=len(rows), desc=self.name, unit="movie", leave=False)
         for s in range(0, len(rows), chunk):
             part = rows[s : s + chunk]
             f, ok, reasons = self._compute([contents[i] for i in part], progress=progress and bar is None)

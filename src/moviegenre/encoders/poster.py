@@ -109,9 +109,9 @@ class PosterEncoder(Encoder):
         starts = list(range(0, n, bs))
         bar = None
         if progress and n > bs:
-            from tqdm import tqdm
+            from ..progress import progress_bar
 
-            bar = tqdm(total=n, desc=self.name, unit="poster", leave=False)
+            bar = progress_bar(total=n, desc=self.name, unit="poster", leave=False)
         workers = self.config.decode_workers
         with ThreadPoolExecutor(workers, thread_name_prefix="poster-decode") as pool:
             pending = deque()

@@ -81,18 +81,25 @@ class Predictor:
         return out
 
     def evaluate(self, movies: Sequence[Movie], *, bootstrap: int = 0, progress: bool = False) -> dict:
-        """The metrics report (``moviegenre.metrics.evaluate_predictions``) on labelled ``movies``."""
+        """The metrics report (``moviegenre.metrics.evaluate_predictions``) on the labelled ``movies``.
+
+        Movies without genres are left out (an unknown label is not "no genre"), and counted in
+        ``n_unlabelled_movies``: ``train``'s test report and ``evaluate --split --part test`` both come
+        from here, so they score the same movies."""
         from ..errors import DataError
 
-        movies = list(movies)
-        if not movies:
+        given = list(movies)
+        if not given:
             raise DataError("no movies to evaluate")
+        movies = [m for m in given if m.genres]
+        if not movies:
+            raise DataError(f"none of the {len(given):,} movies has genre labels to evaluate against")
         self._check_fitted()
         y = self.vocabulary_.transform(movies)
         unknown = dict(self.vocabulary_.unknown_)
         proba = self.predict_proba(movies, progress=progress)
         report = self._report(y, proba, bootstrap=bootstrap)
-        report["n_unlabelled_movies"] = int(sum(1 for m in movies if not m.genres))
+        report["n_unlabelled_movies"] = len(given) - len(movies)
         if unknown:
             report["unknown_genres"] = unknown  # labels the model has no column for; not scored
         return report

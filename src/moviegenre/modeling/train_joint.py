@@ -12,6 +12,7 @@ import torch
 from torch.nn import functional as F
 
 from ..config import ClassifierConfig
+from ..progress import progress_bar
 from .network import FeatureSet, GenreNet, predict_logits
 from .thresholds import sigmoid
 from .training import micro_f1_tuned, minibatches, pos_weight, seed_everything
@@ -22,14 +23,12 @@ def train_joint(
 ) -> dict:
     """Train ``net`` in place; keep the epoch with the best validation micro-F1. Returns the history:
     ``{"val_micro_f1", "epochs", "stopped_early", "history": [score per epoch]}``."""
-    from tqdm.auto import tqdm
-
     gen = seed_everything(cfg.seed)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     pw = pos_weight(train.y) if cfg.class_weighted else None
     best, best_state, since, history = -1.0, copy.deepcopy(net.state_dict()), 0, []
-    bar = tqdm(
-        total=cfg.max_epochs, desc=f"train {cfg.fusion}", unit="epoch", disable=not progress, leave=False
+    bar = progress_bar(
+        total=cfg.max_epochs, desc=f"train {cfg.fusion}", unit="epoch", enabled=progress, leave=False
     )
     for _epoch in range(cfg.max_epochs):
         net.train()
@@ -50,6 +49,11 @@ def train_joint(
             since += 1
             if since >= cfg.patience:
                 break
+    if len(history) < cfg.max_epochs:  # say why it ended short of its total, not "18%"
+        bar.finish(
+            f"stopped early at epoch {len(history)}/{cfg.max_epochs}: validation micro-F1 did not improve "
+            f"for {cfg.patience} epochs (best {best:.3f} at epoch {history.index(best) + 1})"
+        )
     bar.close()
     net.load_state_dict(best_state)
     return {

@@ -18,6 +18,7 @@ import torch
 from torch.nn import functional as F
 
 from ..config import ClassifierConfig
+from ..progress import progress_bar
 from .network import FeatureSet, GenreNet, predict_logits
 from .thresholds import sigmoid
 from .training import micro_f1_tuned, minibatches, pos_weight, seed_everything
@@ -45,8 +46,6 @@ def _fit_heads(
     """Train each late head on its own loss (rows where its input is present).
 
     AdamW, early stopping per head on validation micro-F1; each head's best epoch is restored."""
-    from tqdm.auto import tqdm
-
     heads = net.fusion.heads
     n_heads = len(heads)
     opt = torch.optim.AdamW(heads.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -54,7 +53,8 @@ def _fit_heads(
     best_state = [copy.deepcopy(h.state_dict()) for h in heads]
     since = [0] * n_heads
     vxs, vmask, _ = val.tensors()
-    for _ in tqdm(range(cfg.max_epochs), desc=desc, disable=not progress, leave=False):
+    bar = progress_bar(total=cfg.max_epochs, desc=desc, unit="epoch", enabled=progress, leave=False)
+    for epoch in range(cfg.max_epochs):
         heads.train()
         for idx in minibatches(len(train), cfg.batch_size, gen):
             xs, mask, y = train.tensors(idx)
@@ -77,8 +77,14 @@ def _fit_heads(
                 best[k], best_state[k], since[k] = score, copy.deepcopy(heads[k].state_dict()), 0
             else:
                 since[k] += 1
+        bar.update()
         if min(since) >= cfg.patience:
+            bar.finish(
+                f"stopped early at epoch {epoch + 1}/{cfg.max_epochs}: no head's validation micro-F1 "
+                f"improved for {cfg.patience} epochs"
+            )
             break
+    bar.close()
     for h, state in zip(heads, best_state, strict=True):
         h.load_state_dict(state)
     return best
@@ -292,12 +298,12 @@ def train_late(
     n_folds = min(cfg.stack_folds, len(train))
     oof = None
     if net.fusion.w.shape[0] > 1 and n_folds >= 2:
-        from tqdm.auto import tqdm
-
         z = np.zeros((len(train), len(net.dims), net.n_genres), np.float32)
         folds = np.arange(len(train)) % n_folds
         folds = folds[np.random.default_rng(cfg.seed).permutation(len(train))]
-        for k in tqdm(range(n_folds), desc="stacking folds", disable=not progress, leave=False):
+        for k in progress_bar(
+            range(n_folds), desc="stacking folds", unit="fold", enabled=progress, leave=False
+        ):
             part = train.take(folds != k)
             if linear:
                 net.fusion.heads.load_state_dict(full_heads)  # warm start; the optimum does not depend on it

@@ -49,9 +49,9 @@ class OnnxText:
         order = np.argsort([len(t) for t in texts], kind="stable")
         bar = None
         if progress and len(texts) > batch_size:
-            from tqdm import tqdm
+            from ...progress import progress_bar
 
-            bar = tqdm(total=len(texts), desc="minilm", unit="text", leave=False)
+            bar = progress_bar(total=len(texts), desc="minilm", unit="text", leave=False)
         for s in range(0, len(texts), batch_size):
             idx = order[s : s + batch_size]
             enc = self.tokenizer.encode_batch([texts[i] for i in idx])
