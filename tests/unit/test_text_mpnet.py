@@ -149,3 +149,35 @@ def test_missing_parts_is_one_line_with_the_install_hint(tmp_path, monkeypatch):
     monkeypatch.setenv(mpnet_files.MPNET_DIR_ENV, str(tmp_path / "empty"))
     with pytest.raises(ModelError, match="lacks"):
         mpnet_files.mpnet_folder(tmp_path / "cache")
+
+
+@pytest.mark.slow  # ~30 s: a tiny late model on the stand-in, saved, loaded, exported as a bundle
+def test_mpnet_model_trains_saves_and_exports(mpnet_env, tmp_path):
+    """Through the normal config: fit, save, load (same predictions), export a bundle that runs mpnet's graph."""
+    from conftest import make_movies
+
+    from moviegenre import GenreClassifier
+    from moviegenre.inference.export import export_bundle
+    from moviegenre.inference.predictor import BundlePredictor
+
+    movies = make_movies(tmp_path, n=50, seed=3, posters=False)
+    clf = GenreClassifier(
+        inputs=["overview", "title"],
+        tfidf_views=[],
+        encoders=EncoderConfig(text_model="mpnet", backend="onnx"),
+        max_epochs=4,
+        stack_folds=2,
+        cache_dir=mpnet_env,
+    ).fit(movies[:36], movies[36:44])
+    folder = clf.save(tmp_path / "model")
+    saved = json.loads((folder / "config.json").read_text())
+    assert saved["config"]["encoders"]["text_model"] == "mpnet"
+    loaded = GenreClassifier.load(folder, cache_dir=mpnet_env)
+    assert loaded.config.encoders.text_model == "mpnet"
+    probe = movies[44:]
+    np.testing.assert_allclose(loaded.predict_proba(probe), clf.predict_proba(probe), atol=1e-6)
+    bundle, report = export_bundle(folder, tmp_path / "bundle", cache_dir=mpnet_env)
+    assert report["decisions_changed"] == 0
+    assert (bundle / "networks" / "all-mpnet-base-v2.onnx").is_file()
+    pred = BundlePredictor.load(bundle, cache_dir=tmp_path / "other-cache")
+    np.testing.assert_allclose(pred.predict_proba(probe, cache=False), clf.predict_proba(probe), atol=1e-5)
