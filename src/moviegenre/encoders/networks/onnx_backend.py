@@ -2,8 +2,8 @@
 
 Features match the torch path to cosine ≥ 0.999 (tested).
 
-- ``OnnxText(graph, tokenizer).embed(texts) -> float32 [n, 384]``: MiniLM + mean pooling + L2 norm
-  inside the graph; tokenised with the model's own ``tokenizer.json`` (``tokenizers``), texts sorted
+- ``OnnxText(graph, tokenizer, spec).embed(texts) -> float32 [n, D]``: the text network (MiniLM 384,
+  MPNet 768) + mean pooling + L2 norm inside the graph; tokenised with the model's own ``tokenizer.json`` (``tokenizers``), texts sorted
   by length so a batch pads little.
 - ``OnnxImage(graph).features(uint8 [B, H, W, 3]) -> float32 [B, 1280]``.
 """
@@ -16,8 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from .pixels import normalise
-
-MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length in sentence-transformers
 
 
 def session(path: Path, threads: int | None = None):
@@ -36,22 +34,27 @@ def session(path: Path, threads: int | None = None):
 
 
 class OnnxText:
-    def __init__(self, graph: Path, tokenizer: Path):
+    def __init__(self, graph: Path, tokenizer: Path, spec=None):
         from tokenizers import Tokenizer
 
+        from .specs import text_network
+
+        self.spec = spec or text_network("minilm")
         self.session = session(graph)
+        self.inputs = {i.name for i in self.session.get_inputs()}  # MPNet takes no token_type_ids
         self.tokenizer = Tokenizer.from_file(str(tokenizer))
-        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        # the model's max_seq_length in sentence-transformers; pad to the batch's longest text
+        self.tokenizer.enable_truncation(max_length=self.spec.max_tokens)
+        self.tokenizer.enable_padding(pad_id=self.spec.pad_id, pad_token=self.spec.pad_token)
 
     def embed(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        out = np.zeros((len(texts), 384), dtype=np.float32)
+        out = np.zeros((len(texts), self.spec.dim), dtype=np.float32)
         order = np.argsort([len(t) for t in texts], kind="stable")
         bar = None
         if progress and len(texts) > batch_size:
             from ...progress import progress_bar
 
-            bar = progress_bar(total=len(texts), desc="minilm", unit="text", leave=False)
+            bar = progress_bar(total=len(texts), desc=self.spec.id, unit="text", leave=False)
         for s in range(0, len(texts), batch_size):
             idx = order[s : s + batch_size]
             enc = self.tokenizer.encode_batch([texts[i] for i in idx])
@@ -60,7 +63,7 @@ class OnnxText:
                 "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
                 "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64),
             }
-            out[idx] = self.session.run(None, feed)[0]
+            out[idx] = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
             if bar is not None:
                 bar.update(len(idx))
         if bar is not None:
