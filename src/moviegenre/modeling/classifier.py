@@ -24,6 +24,7 @@ from ..errors import ConfigError, DataError, ModelError
 from ..records import Movie
 from . import folder
 from .fit import fit_network
+from .head_cache import HeadCache
 from .network import FeatureSet, GenreNet, predict_outputs
 from .predictor import Predictor
 from .thresholds import sigmoid, tune_thresholds
@@ -55,9 +56,19 @@ class GenreClassifier(Predictor):
         self.cache_dir = cache_dir
 
     # -- fitting ---------------------------------------------------------------------------------------
-    def fit(self, train: Sequence[Movie], val: Sequence[Movie], *, progress: bool = False) -> GenreClassifier:
+    def fit(
+        self,
+        train: Sequence[Movie],
+        val: Sequence[Movie],
+        *,
+        progress: bool = False,
+        head_cache: HeadCache | None = None,
+    ) -> GenreClassifier:
         """Fit encoders (fitted ones on ``train`` only), the network on ``train``; early stopping and
-        per-genre thresholds on ``val``."""
+        per-genre thresholds on ``val``.
+
+        ``head_cache``: share one ``HeadCache`` between late-fusion fits on the same split (as the
+        experiment does) so each input's head is fitted once, not once per model."""
         cfg = self.config
         train, val = list(train), list(val)
         if not train:
@@ -88,6 +99,7 @@ class GenreClassifier(Predictor):
             FeatureSet(feats_val, present_val, y_val),
             cfg,
             progress,
+            head_cache,
         )
         proba_val = self._proba_from(FeatureSet(feats_val, present_val))[0]
         oof = self.history_.pop("oof_proba", None)

@@ -19,6 +19,7 @@ from torch.nn import functional as F
 
 from ..config import ClassifierConfig
 from ..progress import progress_bar
+from .head_cache import HeadCache
 from .network import FeatureSet, GenreNet, predict_logits
 from .thresholds import sigmoid
 from .training import micro_f1_tuned, minibatches, pos_weight, seed_everything
@@ -172,6 +173,12 @@ class _HeadRows:
                 x = torch.from_numpy(np.ascontiguousarray(f[rows], dtype=np.float32))
                 self.x = (x - norm.mean) / norm.scale
 
+    def parts(self) -> list:
+        """What the fit sees of these rows, for ``HeadCache.key``."""
+        if not self.sparse:
+            return [self.x]
+        return [self.x.crow_indices(), self.x.col_indices(), self.x.values(), self.scale, self.offset]
+
     def logits(self, linear: torch.nn.Linear) -> torch.Tensor:
         """``[n, G]``."""
         if not self.sparse:
@@ -243,9 +250,12 @@ def _fit_linear_heads(
     cfg: ClassifierConfig,
     pw: torch.Tensor | None,
     lams: list[float] | None = None,
+    cache: HeadCache | None = None,
 ) -> tuple[list[float], list[float]]:
     """Linear late heads as logistic regressions; each head's L2 picked on validation mAP (when
-    ``lams`` is None, from ``cfg.head_l2_grid``, strongest first; else the given one per head)."""
+    ``lams`` is None, from ``cfg.head_l2_grid``, strongest first; else the given one per head).
+    With a ``cache``, a head whose rows, labels, grid and class weights were fitted before is
+    taken from it instead of refitted (the same optimum: the problem is strictly convex)."""
     heads = net.fusion.heads
     chosen, scores = [], []
     for m, head in enumerate(heads):
@@ -258,6 +268,15 @@ def _fit_linear_heads(
             continue
         x, y = _HeadRows(net, train, m), torch.from_numpy(train.y[rows].astype(np.float32))
         vx = _HeadRows(net, val, m) if len(grid) > 1 else None
+        key = None
+        if cache is not None:
+            vparts = [*vx.parts(), val.y[val.present[:, m]]] if vx is not None else []
+            key = cache.key([*x.parts(), y, grid, pw, *vparts])
+            if (hit := cache.get(key)) is not None:
+                linear.load_state_dict(hit[0])
+                chosen.append(hit[1])
+                scores.append(hit[2])
+                continue
         for lam in grid:
             _lbfgs_logistic(linear, x, y, lam, pw)
             if len(grid) == 1:
@@ -273,24 +292,32 @@ def _fit_linear_heads(
             linear.load_state_dict(best_state)
         chosen.append(best_lam)
         scores.append(best)
+        if key is not None:
+            cache.put(key, linear, best_lam, best)
     return chosen, scores
 
 
 def train_late(
-    net: GenreNet, train: FeatureSet, val: FeatureSet, cfg: ClassifierConfig, progress: bool = False
+    net: GenreNet,
+    train: FeatureSet,
+    val: FeatureSet,
+    cfg: ClassifierConfig,
+    progress: bool = False,
+    head_cache: HeadCache | None = None,
 ) -> dict:
     """Late fusion: heads on all of train, heads on K folds → out-of-fold logits → stacker. In place.
 
     Linear heads (``head_hidden_dim=0``, the default) are logistic regressions fitted exactly by
     L-BFGS, their L2 strength chosen on validation mAP; hidden-layer heads train with AdamW and
-    early stopping on validation micro-F1 like the other fusions.
+    early stopping on validation micro-F1 like the other fusions. ``head_cache`` (linear heads
+    only) reuses heads fitted by an earlier call on the same rows.
     """
     gen = seed_everything(cfg.seed)
     pw = pos_weight(train.y) if cfg.class_weighted else None
     linear = cfg.head_hidden_dim <= 0
     init = copy.deepcopy(net.fusion.heads.state_dict())
     if linear:
-        lams, head_scores = _fit_linear_heads(net, train, val, cfg, pw)
+        lams, head_scores = _fit_linear_heads(net, train, val, cfg, pw, cache=head_cache)
     else:
         head_scores = _fit_heads(net, train, val, cfg, gen, pw, "late heads", progress)
     full_heads = copy.deepcopy(net.fusion.heads.state_dict())
@@ -307,7 +334,7 @@ def train_late(
             part = train.take(folds != k)
             if linear:
                 net.fusion.heads.load_state_dict(full_heads)  # warm start; the optimum does not depend on it
-                _fit_linear_heads(net, part, None, cfg, pw, lams)
+                _fit_linear_heads(net, part, None, cfg, pw, lams, cache=head_cache)
             else:
                 net.fusion.heads.load_state_dict(init)
                 _fit_heads(net, part, val, cfg, gen, pw, f"fold {k + 1}/{n_folds}", progress)
