@@ -11,7 +11,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+# a log or a pipe (not a terminal): rich would wrap at 80 columns and break tables; keep lines whole
 console = Console(stderr=True)
+if not console.is_terminal and "COLUMNS" not in os.environ:
+    console = Console(stderr=True, width=200)
 
 ModelOpt = Annotated[
     str | None,

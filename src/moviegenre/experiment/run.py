@@ -24,7 +24,7 @@ from ..errors import MovieGenreError
 from ..files import atomic_path, write_json
 from ..records import Dataset
 from .report import write_report
-from .rows import Row, Runner, plan_rows
+from .rows import Row, Runner, all_signals, input_counts, plan_rows
 
 log = logging.getLogger("moviegenre.experiment")
 
@@ -101,6 +101,7 @@ def run_experiment(
         classifier_overrides=classifier_overrides,
         progress=progress,
         cache_dir=cache_dir,
+        default_fusion=default_fusion,
     )
     _save_labels(out / "predictions" / "labels.npz", runner.y["test"], runner.genres)
     results, resumed = [], 0
@@ -147,6 +148,9 @@ def run_experiment(
         },
         "genres": runner.genres,
         "default_fusion": default_fusion,
+        # what the movies hold (input → movies having it) and the "all signals" row's inputs
+        "input_counts": input_counts(dataset),
+        "all_signals": list(all_signals(parts[0])),
         "bootstrap": bootstrap,
         "run_seconds": round(time.perf_counter() - t0, 1),
         "rows_seconds": round(sum(r.get("seconds", 0) for r in results), 1),
