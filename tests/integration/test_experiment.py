@@ -120,6 +120,18 @@ def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan):
     ):
         assert title in md, title
     assert "The input that matters most: **" + loo[0]["left_out"] + "**" in md
+    # the docs block: the same tables from results.json, between the section's markers only
+    from moviegenre.experiment.report import generated_markers, replace_generated, results_block
+
+    block = results_block(json.loads((out / "results.json").read_text()))
+    assert "## Leave one input out" in block and "## Calibration of the default model" in block
+    begin, end = generated_markers("movies")
+    page = f"intro\n{begin}\nold numbers\n{end}\noutro\n"
+    new_page = replace_generated(page, "movies", block)
+    assert new_page.startswith(f"intro\n{begin}\n") and new_page.endswith(f"{end}\noutro\n")
+    assert "old numbers" not in new_page and block.strip() in new_page
+    with pytest.raises(ValueError):
+        replace_generated("no markers", "movies", block)
     # matplotlib's INFO chatter stays out of the log
     assert logging.getLogger("matplotlib").getEffectiveLevel() >= logging.WARNING
     assert len((out / "results.csv").read_text().splitlines()) == len(s["rows"]) + 1

@@ -473,6 +473,25 @@ def results_block(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def generated_markers(section: str) -> tuple[str, str]:
+    """The comment lines around a generated block of docs/experiment.md."""
+    return (
+        f"<!-- generated from results.json by scripts/experiment-docs --section {section}: do not edit -->",
+        f"<!-- end of generated section {section} -->",
+    )
+
+
+def replace_generated(text: str, section: str, block: str) -> str:
+    """``text`` with the lines between ``section``'s markers replaced by ``block``; ValueError when the
+    markers are not there exactly once."""
+    begin, end = generated_markers(section)
+    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+        raise ValueError(f"docs: markers of section {section!r} missing or repeated: {begin} ... {end}")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{block.strip()}\n{end}{tail}"
+
+
 def write_report(summary: dict, out: str | Path, plots: bool = True) -> dict:
     """Write results.json / .csv / .md (+ plots) into ``out``; returns the acceptance checks."""
     out = Path(out)
