@@ -39,7 +39,9 @@ def small_plan(monkeypatch, tmp_path):
     }
 
 
-def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan):
+def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan, caplog):
+    caplog.set_level(logging.INFO)  # like the CLI's log: matplotlib must not add its INFO lines
+    logging.getLogger("matplotlib").setLevel(logging.NOTSET)
     movies = make_movies(tmp_path, n=60, posters=False)  # no posters: poster rows must be skipped
     # fewer inputs keep the all-signals and leave-one-out rows few (a few seconds)
     for name in ("metadata", "people", "tagline"):
@@ -134,6 +136,7 @@ def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan):
         replace_generated("no markers", "movies", block)
     # matplotlib's INFO chatter stays out of the log
     assert logging.getLogger("matplotlib").getEffectiveLevel() >= logging.WARNING
+    assert not [r for r in caplog.records if r.name.startswith("matplotlib") and r.levelno < logging.WARNING]
     assert len((out / "results.csv").read_text().splitlines()) == len(s["rows"]) + 1
     checks = json.loads((out / "results.json").read_text())["acceptance"]
     assert any(c["id"] == "ours-overview+companies-late" for c in checks["adds_never_hurt"])

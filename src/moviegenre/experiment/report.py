@@ -421,12 +421,23 @@ def _header_lines(summary: dict) -> list[str]:
             f"Bootstrap: {summary['bootstrap']} resamples (95% CI)."
         ),
         (
-            f"Time: this run {summary['run_seconds']:.0f} s; "
+            f"Time: this run {summary['run_seconds']:.0f} s{_cpu_load(summary)}; "
             f"the rows' own compute {summary['rows_seconds']:.0f} s "
             f"({summary['resumed_rows']} rows resumed from an earlier run)."
         ),
         "",
     ]
+
+
+def _cpu_load(summary: dict) -> str:
+    """ ", 1,234 s CPU, load average 7.9 → 6.1" when the run recorded them (older runs did not)."""
+    text = ""
+    if summary.get("cpu_seconds") is not None:
+        text += f", {summary['cpu_seconds']:,.0f} s CPU"
+    if summary.get("load_average"):
+        a, b = summary["load_average"]
+        text += f", load average {a:.1f} at start, {b:.1f} at end"
+    return text
 
 
 def to_markdown(summary: dict, checks: dict, analysis: dict | None = None) -> str:
