@@ -24,7 +24,6 @@ def small_plan(monkeypatch, tmp_path):
     monkeypatch.setattr(experiment_rows, "STUDY_SETS", sets)
     monkeypatch.setattr(experiment_rows, "FUSIONS", ("concat", "late"))
     monkeypatch.setattr(experiment_rows, "SINGLE_INPUTS", [("companies",), ("keywords",)])
-    monkeypatch.setattr(experiment_rows, "ALL_SIGNALS_FUSIONS", ("late",))
     monkeypatch.setenv("MOVIEGENRE_CACHE", str(tmp_path / "cache"))
     return {
         "replica_config": ReplicaConfig(embed_dim=8, hidden=8, epochs=2, batch_size=16, poster_size=24),
@@ -47,7 +46,20 @@ def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan, caplog):
     for name in ("metadata", "people", "tagline"):
         movies = [experiment_rows.without_input(m, name) for m in movies]
     out = tmp_path / "exp"
-    s = run_experiment(Dataset(movies, "synthetic"), out, **small_plan)
+    from moviegenre.experiment import replica
+
+    trained = []
+    real_train = replica.train_replica
+
+    def counting_train(data, inputs, fusion, *a, **kw):
+        trained.append((tuple(inputs), fusion))
+        return real_train(data, inputs, fusion, *a, **kw)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(replica, "train_replica", counting_train)
+        s = run_experiment(Dataset(movies, "synthetic"), out, **small_plan)
+    # one input: concat and sum are the same network, trained once and reported twice
+    assert trained.count((("overview",), "concat")) == 1 and (("overview",), "sum") not in trained
 
     ids = {r["id"] for r in s["rows"]}
     by_id = {r["id"]: r for r in s["rows"]}
@@ -70,6 +82,7 @@ def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan, caplog):
         assert 0 <= m["micro_f1"] <= 1 and len(m["micro_f1_ci"]) == 2
     late = next(r for r in s["rows"] if r["id"] == "ours-overview+companies-late")
     assert set(late["mean_weights"]) == {"overview", "companies"}
+    assert by_id["replica-overview-sum"]["metrics"] == by_id["replica-overview-concat"]["metrics"]
     base = next(r for r in s["rows"] if r["id"] == "baseline-all_negative")
     assert base["metrics"]["micro_f1"] == 0 and base["metrics"]["study_accuracy"] > 0.5
 
@@ -162,9 +175,12 @@ def test_plan_adds_single_inputs_all_signals_and_leave_one_out(tmp_path):
     for name in ("title", "companies", "metadata", "keywords", "people", "tagline", "overview"):
         assert f"ours-{name}-late" in ids, name
     all_id = "ours-" + "+".join(everything)
-    assert [i for i in ids if i.startswith(all_id + "-")] == [
-        f"{all_id}-{f}" for f in ("late", "concat", "sum", "gated")
-    ]
+    assert [i for i in ids if i.startswith(all_id + "-")] == [f"{all_id}-late"]
+    # the other fusions of all signals when asked for (off by default: the time budget)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(experiment_rows, "ALL_SIGNALS_EXTRA_FUSIONS", ("concat", "late"))
+        more = [r.id for r in experiment_rows.plan_rows(train, "late")[0]]
+    assert [i for i in more if i.startswith(all_id + "-")] == [f"{all_id}-late", f"{all_id}-concat"]
     for left in everything:
         assert "ours-" + "+".join(i for i in everything if i != left) + "-late" in ids, left
     assert "ours-poster-late" not in ids

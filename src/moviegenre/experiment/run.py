@@ -59,9 +59,9 @@ def _load_row(path: Path, sid: str) -> dict | None:
 
 
 def _cpu_seconds() -> float:
-    """User + system CPU time of this process and its finished children, in seconds."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    """User + system CPU time of this process (all threads) and its finished children, in seconds."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + kids.ru_utime + kids.ru_stime
 
 
 def _save_labels(path: Path, y, genres) -> None:
