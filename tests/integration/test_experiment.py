@@ -139,7 +139,7 @@ def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan, caplog):
     from moviegenre.experiment.report import generated_markers, replace_generated, results_block
 
     block = results_block(json.loads((out / "results.json").read_text()))
-    assert "## Leave one input out" in block and "## Calibration of the default model" in block
+    assert "\n### Leave one input out" in block and "\n### Calibration of the default model" in block
     begin, end = generated_markers("movies")
     page = f"intro\n{begin}\nold numbers\n{end}\noutro\n"
     new_page = replace_generated(page, "movies", block)

@@ -481,7 +481,8 @@ def results_block(summary: dict) -> str:
     note = data_note(summary)
     if note:
         lines += [note[1], ""]
-    return "\n".join(lines)
+    # one level down: the docs page puts the block under its own "## Results on ..." heading
+    return "\n".join(f"#{ln}" if ln.startswith("## ") else ln for ln in lines)
 
 
 def generated_markers(section: str) -> tuple[str, str]:
