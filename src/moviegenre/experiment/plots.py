@@ -140,12 +140,12 @@ def reliability(summary, out: Path, plt) -> None:
         [b["mean_proba"] for b in bins],
         [b["positive_rate"] for b in bins],
         marker="o",
-        label=f"{cal['id']}\nECE {cal['ece']:.3f} ({cal['n_bins']} bins)",
+        label=f"default model (all signals, {cal['id'].rsplit('-', 1)[-1]})\nECE {cal['ece']:.3f}, {cal['n_bins']} bins",
     )
     ax1.set(
         ylabel="share of positives", xlim=(0, 1), ylim=(0, 1), title="reliability, test movie × genre cells"
     )
-    ax1.legend(fontsize=7, loc="upper left")
+    ax1.legend(fontsize=8, loc="lower right")
     width = 1 / cal["n_bins"]
     ax2.bar([b["low"] for b in cal["bins"]], [b["count"] for b in cal["bins"]], width=width, align="edge")
     ax2.set_yscale("log")
