@@ -14,6 +14,9 @@
   *probabilities* (an all-negative model scores about 1 - label density, ~0.88);
 - ``study_auc``: the study's "AUC", ROC-AUC of the thresholded 0/1 predictions against the labels,
   computed per movie and averaged over movies that have both a positive and a negative genre.
+
+Calibration (``calibration_report``, separate from the report above): ``expected_calibration_error``
+over equal-width probability bins, every movie x genre cell one prediction, and per genre averaged.
 """
 
 from __future__ import annotations
@@ -88,6 +91,64 @@ def study_auc(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float | None, int
     tpr = (y_true & y_pred).sum(1)[ok] / pos[ok]
     tnr = (~y_true & ~y_pred).sum(1)[ok] / neg[ok]
     return float(((tpr + tnr) / 2).mean()), int(ok.sum())
+
+
+def reliability_bins(y_true, proba, bins: int = 15) -> list[dict]:
+    """Equal-width bins of the probabilities: per bin its edges, cell count, mean probability and
+    share of positives (``None`` for an empty bin). ``y_true``/``proba``: any shape, e.g. ``[N, G]``;
+    every cell counts. Bin ``b`` holds ``b/bins <= p < (b+1)/bins``, the last one also ``p = 1``."""
+    y = np.asarray(y_true, np.float64).ravel()
+    p = np.asarray(proba, np.float64).ravel()
+    if y.shape != p.shape:
+        raise ValueError(f"shapes differ: y_true {np.shape(y_true)}, proba {np.shape(proba)}")
+    if bins < 1:
+        raise ValueError(f"bins must be >= 1, got {bins}")
+    idx = np.clip(np.floor(p * bins).astype(np.int64), 0, bins - 1)
+    count = np.bincount(idx, minlength=bins)
+    sum_p = np.bincount(idx, weights=p, minlength=bins)
+    sum_y = np.bincount(idx, weights=y, minlength=bins)
+    out = []
+    for b in range(bins):
+        n = int(count[b])
+        out.append(
+            {
+                "low": b / bins,
+                "high": (b + 1) / bins,
+                "count": n,
+                "mean_proba": float(sum_p[b] / n) if n else None,
+                "positive_rate": float(sum_y[b] / n) if n else None,
+            }
+        )
+    return out
+
+
+def expected_calibration_error(y_true, proba, bins: int = 15) -> float | None:
+    """ECE: ``sum_b (n_b / n) * |mean p in b - share of positives in b|`` over equal-width bins
+    (``reliability_bins``), every cell of ``[N, G]`` one prediction. None when there are no cells."""
+    table = reliability_bins(y_true, proba, bins)
+    total = sum(b["count"] for b in table)
+    if total == 0:
+        return None
+    return float(
+        sum(b["count"] * abs(b["mean_proba"] - b["positive_rate"]) for b in table if b["count"]) / total
+    )
+
+
+def calibration_report(y_true, proba, bins: int = 15) -> dict:
+    """``ece`` over every movie x genre cell, ``macro_ece`` (mean of each genre's own ECE over its
+    column), and the ``bins`` of the reliability diagram. ``y_true``, ``proba``: ``[N, G]``."""
+    y = np.asarray(y_true, np.float64)
+    p = np.asarray(proba, np.float64)
+    if y.ndim != 2 or y.shape != p.shape:
+        raise ValueError(f"shapes differ: y_true {y.shape}, proba {p.shape} (want [N, G])")
+    per_genre = [expected_calibration_error(y[:, g], p[:, g], bins) for g in range(y.shape[1])]
+    per_genre = [e for e in per_genre if e is not None]
+    return {
+        "n_bins": bins,
+        "ece": expected_calibration_error(y, p, bins),
+        "macro_ece": float(np.mean(per_genre)) if per_genre else None,
+        "bins": reliability_bins(y, p, bins),
+    }
 
 
 def _f1_from_counts(tp, fp, fn) -> tuple[float, float]:

@@ -5,6 +5,7 @@ stays a few seconds; the full plan is the same code with more rows.
 """
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ def small_plan(monkeypatch, tmp_path):
     sets = [("overview",), ("poster",), ("overview", "companies")]
     monkeypatch.setattr(experiment_rows, "STUDY_SETS", sets)
     monkeypatch.setattr(experiment_rows, "FUSIONS", ("concat", "late"))
-    monkeypatch.setattr(experiment_rows, "SINGLE_INPUTS", [("companies",)])
+    monkeypatch.setattr(experiment_rows, "SINGLE_INPUTS", [("companies",), ("keywords",)])
     monkeypatch.setenv("MOVIEGENRE_CACHE", str(tmp_path / "cache"))
     return {
         "replica_config": ReplicaConfig(embed_dim=8, hidden=8, epochs=2, batch_size=16, poster_size=24),
@@ -37,16 +38,36 @@ def small_plan(monkeypatch, tmp_path):
     }
 
 
-def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan):
+def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan, caplog):
+    caplog.set_level(logging.INFO)  # like the CLI's log: matplotlib must not add its INFO lines
+    logging.getLogger("matplotlib").setLevel(logging.NOTSET)
     movies = make_movies(tmp_path, n=60, posters=False)  # no posters: poster rows must be skipped
+    # fewer inputs keep the all-signals and leave-one-out rows few (a few seconds)
+    for name in ("metadata", "people", "tagline"):
+        movies = [experiment_rows.without_input(m, name) for m in movies]
     out = tmp_path / "exp"
-    s = run_experiment(Dataset(movies, "synthetic"), out, **small_plan)
+    from moviegenre.experiment import replica
+
+    trained = []
+    real_train = replica.train_replica
+
+    def counting_train(data, inputs, fusion, *a, **kw):
+        trained.append((tuple(inputs), fusion))
+        return real_train(data, inputs, fusion, *a, **kw)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(replica, "train_replica", counting_train)
+        s = run_experiment(Dataset(movies, "synthetic"), out, **small_plan)
+    # one input: concat and sum are the same network, trained once and reported twice
+    assert trained.count((("overview",), "concat")) == 1 and (("overview",), "sum") not in trained
 
     ids = {r["id"] for r in s["rows"]}
+    by_id = {r["id"]: r for r in s["rows"]}
     assert {
         "ours-overview-concat",
         "ours-overview+companies-late",
         "ours-companies-late",
+        "ours-keywords-late",
         "replica-overview+companies-sum",
         "baseline-all_negative",
         "baseline-prior",
@@ -61,6 +82,7 @@ def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan):
         assert 0 <= m["micro_f1"] <= 1 and len(m["micro_f1_ci"]) == 2
     late = next(r for r in s["rows"] if r["id"] == "ours-overview+companies-late")
     assert set(late["mean_weights"]) == {"overview", "companies"}
+    assert by_id["replica-overview-sum"]["metrics"] == by_id["replica-overview-concat"]["metrics"]
     base = next(r for r in s["rows"] if r["id"] == "baseline-all_negative")
     assert base["metrics"]["micro_f1"] == 0 and base["metrics"]["study_accuracy"] > 0.5
 
@@ -72,10 +94,62 @@ def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan):
         "per_genre_f1.png",
         "pr_curves.png",
         "modality_weights.png",
+        "reliability.png",
     ):
         assert (out / name).is_file(), name
     md = (out / "results.md").read_text()
     assert "study replica" in md and "Acceptance checks" in md and "Skipped rows" in md
+    # the skipped rows: one summary line, not one line each
+    skip_lines = [ln for ln in md.splitlines() if "rows skipped" in ln or "-poster-" in ln]
+    assert skip_lines == [f"{len(skipped)} rows skipped: the data has no poster (list in results.json)"]
+
+    # all signals (no posters here), leave one out and robustness
+    everything = ["overview", "title", "companies", "keywords"]
+    assert s["all_signals"] == everything
+    full = by_id["ours-" + "+".join(everything) + "-late"]
+    loo = s["leave_one_out"]
+    assert sorted(e["left_out"] for e in loo) == sorted(everything)
+    for e in loo:
+        rest = "+".join(i for i in everything if i != e["left_out"])
+        assert e["id"] == f"ours-{rest}-late"
+        assert e["delta_micro_f1"] == pytest.approx(
+            by_id[e["id"]]["metrics"]["micro_f1"] - full["metrics"]["micro_f1"]
+        )
+    assert [e["delta_micro_f1"] for e in loo] == sorted(
+        e["delta_micro_f1"] for e in loo
+    )  # largest drop first
+    rob = s["robustness"]
+    assert sorted(e["removed"] for e in rob) == sorted(everything)
+    assert all(0 <= e["micro_f1"] <= 1 and e["test_movies_with_input"] > 0 for e in rob)
+    assert not any("robustness" in r for r in s["rows"] if r is not full)
+    # calibration of the default model: ECE over every cell, 15 bins
+    cal = s["calibration"]
+    assert cal["id"] == full["id"] and 0 <= cal["ece"] <= 1 and cal["n_bins"] == 15
+    assert sum(b["count"] for b in cal["bins"]) == s["split"]["sizes"]["test"] * len(s["genres"])
+    for title in (
+        "## Each input alone",
+        "## All signals",
+        "## Leave one input out",
+        "## Missing-modality robustness",
+        "## Calibration of the default model",
+    ):
+        assert title in md, title
+    assert "The input that matters most: **" + loo[0]["left_out"] + "**" in md
+    # the docs block: the same tables from results.json, between the section's markers only
+    from moviegenre.experiment.report import generated_markers, replace_generated, results_block
+
+    block = results_block(json.loads((out / "results.json").read_text()))
+    assert "\n### Leave one input out" in block and "\n### Calibration of the default model" in block
+    begin, end = generated_markers("movies")
+    page = f"intro\n{begin}\nold numbers\n{end}\noutro\n"
+    new_page = replace_generated(page, "movies", block)
+    assert new_page.startswith(f"intro\n{begin}\n") and new_page.endswith(f"{end}\noutro\n")
+    assert "old numbers" not in new_page and block.strip() in new_page
+    with pytest.raises(ValueError):
+        replace_generated("no markers", "movies", block)
+    # matplotlib's INFO chatter stays out of the log
+    assert logging.getLogger("matplotlib").getEffectiveLevel() >= logging.WARNING
+    assert not [r for r in caplog.records if r.name.startswith("matplotlib") and r.levelno < logging.WARNING]
     assert len((out / "results.csv").read_text().splitlines()) == len(s["rows"]) + 1
     checks = json.loads((out / "results.json").read_text())["acceptance"]
     assert any(c["id"] == "ours-overview+companies-late" for c in checks["adds_never_hurt"])
@@ -87,6 +161,74 @@ def test_experiment_rows_skips_resume_and_report(tmp_path, small_plan):
     s2 = run_experiment(Dataset(movies, "synthetic"), out, **small_plan)
     assert s2["resumed_rows"] == len(s["rows"]) - 1
     assert {r["id"]: r["metrics"]["micro_f1"] for r in s2["rows"]} == pytest.approx(first)
+
+
+def test_plan_adds_single_inputs_all_signals_and_leave_one_out(tmp_path):
+    """The plan on data without posters: each input alone, all signals x fusions, all signals minus
+    each input; rows needing a poster skipped with what they lack."""
+    train = Dataset(make_movies(tmp_path, n=30, posters=False), "synthetic")
+    rows, skipped = experiment_rows.plan_rows(train, "late")
+    ids = [r.id for r in rows]
+    assert len(ids) == len(set(ids))
+    everything = ("overview", "title", "companies", "metadata", "keywords", "people", "tagline")
+    assert experiment_rows.all_signals(train) == everything
+    for name in ("title", "companies", "metadata", "keywords", "people", "tagline", "overview"):
+        assert f"ours-{name}-late" in ids, name
+    all_id = "ours-" + "+".join(everything)
+    assert [i for i in ids if i.startswith(all_id + "-")] == [f"{all_id}-late"]
+    # the other fusions of all signals when asked for (off by default: the time budget)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(experiment_rows, "ALL_SIGNALS_EXTRA_FUSIONS", ("concat", "late"))
+        more = [r.id for r in experiment_rows.plan_rows(train, "late")[0]]
+    assert [i for i in more if i.startswith(all_id + "-")] == [f"{all_id}-late", f"{all_id}-concat"]
+    for left in everything:
+        assert "ours-" + "+".join(i for i in everything if i != left) + "-late" in ids, left
+    assert "ours-poster-late" not in ids
+    poster_rows = [s for s in skipped if "poster" in s["inputs"]]
+    assert poster_rows and all(s["lacking"] == ["poster"] for s in poster_rows)
+    assert len(skipped) == len(poster_rows)
+    line = experiment_rows.skip_summary(skipped)
+    assert line == f"{len(skipped)} rows skipped: the data has no poster (list in results.json)"
+    assert "\n" not in line and experiment_rows.skip_summary([]) is None
+
+
+def test_without_input_blanks_every_field_of_the_input(tmp_path):
+    movie = make_movies(tmp_path, n=3)[2]  # has every input
+    for name in experiment_rows.INPUT_FIELDS:
+        assert experiment_rows.has_input(movie, name), name
+        blank = experiment_rows.without_input(movie, name)
+        assert not experiment_rows.has_input(blank, name), name
+        others = [n for n in experiment_rows.INPUT_FIELDS if n != name]
+        assert all(experiment_rows.has_input(blank, n) for n in others), name
+        assert blank.genres == movie.genres and blank.key == movie.key
+
+
+def test_robustness_scores_the_model_with_each_input_removed(tmp_path):
+    """``Runner.robustness`` hands the model test movies lacking exactly that input, all of them."""
+    movies = make_movies(tmp_path, n=40, posters=False)
+    parts = (Dataset(movies[:24]), Dataset(movies[24:32]), Dataset(movies[32:]))
+    runner = experiment_rows.Runner(Dataset(movies), parts, tmp_path, bootstrap=0, seed=0)
+    seen = {}
+
+    class Recorder:  # stands in for a trained classifier: scores a movie by what it still has
+        def predict_proba(self, test):
+            name = next(n for n in asked if not any(experiment_rows.has_input(m, n) for m in test))
+            seen[name] = test
+            return np.full((len(test), len(runner.genres)), 0.5 if name == "keywords" else 0.2, np.float32)
+
+        def decide(self, proba):
+            return (proba > 0.3).astype(np.uint8)
+
+    asked = ("title", "keywords", "people")
+    res = runner.robustness(Recorder(), asked)
+    assert set(res) == set(seen) == {"title", "keywords", "people"}
+    for name, test in seen.items():
+        assert [m.key for m in test] == [m.key for m in parts[2]]
+        assert not any(experiment_rows.has_input(m, name) for m in test)
+        assert res[name]["test_movies_with_input"] == sum(
+            experiment_rows.has_input(m, name) for m in parts[2]
+        )
+    assert res["keywords"]["micro_f1"] > 0 and res["title"]["micro_f1"] == 0  # each scored on its own
 
 
 def test_split_is_saved_and_reused(tmp_path, small_plan):
@@ -163,3 +305,46 @@ def test_baseline_rows_on_real_data(shared_data, tmp_path):
     # what the study's "accuracy" rewards: predicting nothing scores ~0.88
     assert 0.85 < by["baseline-all_negative"]["study_accuracy"] < 0.92
     assert 0.35 < by["baseline-most_frequent_k"]["micro_f1"] < 0.5
+
+
+def test_cli_on_data_without_overview_or_poster_says_so_before_and_after(tmp_path, small_plan):
+    """Like the embedded default: what the data holds, what the full table needs and the one command
+    that makes it, before and after; the skipped rows as one line; no line cut at 80 columns."""
+    from typer.testing import CliRunner
+
+    from moviegenre.cli import build_app
+    from moviegenre.cli.common import console
+    from moviegenre.experiment.report import FULL_TABLE_COMMAND
+
+    data = tmp_path / "movies.jsonl"
+    with data.open("w") as f:
+        for m in make_movies(tmp_path, n=40, posters=False):
+            row = {"imdb_id": f"tt{int(m.key[1:]):07d}", "title": m.title, "genres": list(m.genres)}
+            f.write(json.dumps({**row, "production_companies": m.companies, "year": m.year}) + "\n")
+    res = CliRunner().invoke(
+        build_app(),
+        [
+            "experiment",
+            "--data",
+            str(data),
+            "--out",
+            str(tmp_path / "o"),
+            "--kinds",
+            "baseline",
+            "--bootstrap",
+            "0",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    notes = [i for i, ln in enumerate(lines) if FULL_TABLE_COMMAND in ln]
+    summary = next(i for i, ln in enumerate(lines) if ln.startswith("3 rows"))
+    assert len(notes) == 2 and notes[0] < summary and notes[1] == len(lines) - 1, res.output
+    assert "holds title, companies, metadata but no overview and no poster" in lines[notes[0]]
+    skip = [ln for ln in lines if "skipped:" in ln]
+    assert len(skip) == 1 and "the data has no overview, poster" in skip[0]
+    assert skip[0].endswith("(list in results.json)")
+    md = (tmp_path / "o" / "results.md").read_text().splitlines()
+    assert FULL_TABLE_COMMAND in md[2] and FULL_TABLE_COMMAND in md[-1]
+    # not a terminal: rich does not wrap at 80 columns
+    assert not console.is_terminal and console.width > 80

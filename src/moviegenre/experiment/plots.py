@@ -4,7 +4,9 @@
   prior baseline;
 - ``pr_curves.png``: micro-averaged precision-recall curves of selected rows (left) and per-genre
   curves of our best row (right), from ``predictions/<id>.npz`` and ``predictions/labels.npz``;
-- ``modality_weights.png``: mean per-input weight on test movies for gated and late rows.
+- ``modality_weights.png``: mean per-input weight on test movies for gated and late rows;
+- ``reliability.png``: the default model's reliability diagram (mean probability vs share of
+  positives per probability bin, every test movie x genre cell) with the cells per bin below.
 """
 
 from __future__ import annotations
@@ -125,15 +127,46 @@ def modality_weights(summary, out: Path, plt) -> None:
     plt.close(fig)
 
 
+def reliability(summary, out: Path, plt) -> None:
+    cal = summary.get("calibration")
+    if not cal:
+        return
+    bins = [b for b in cal["bins"] if b["count"]]
+    fig, (ax1, ax2) = plt.subplots(
+        2, 1, figsize=(5.5, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
+    )
+    ax1.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfectly calibrated")
+    ax1.plot(
+        [b["mean_proba"] for b in bins],
+        [b["positive_rate"] for b in bins],
+        marker="o",
+        label=f"default model (all signals, {cal['id'].rsplit('-', 1)[-1]})\nECE {cal['ece']:.3f}, {cal['n_bins']} bins",
+    )
+    ax1.set(
+        ylabel="share of positives", xlim=(0, 1), ylim=(0, 1), title="reliability, test movie × genre cells"
+    )
+    ax1.legend(fontsize=8, loc="lower right")
+    width = 1 / cal["n_bins"]
+    ax2.bar([b["low"] for b in cal["bins"]], [b["count"] for b in cal["bins"]], width=width, align="edge")
+    ax2.set_yscale("log")
+    ax2.set(xlabel="predicted probability", ylabel="cells")
+    _save(fig, out / "reliability.png")
+    plt.close(fig)
+
+
 def write_plots(summary: dict, out: str | Path) -> None:
-    """All three plots; a plot that fails is logged and skipped (the tables matter more)."""
+    """All four plots; a plot that fails is logged and skipped (the tables matter more)."""
+    # matplotlib logs font-cache chatter at INFO on first use; the CLI's log shows only warnings of it
+    mpl_log = logging.getLogger("matplotlib")
+    if mpl_log.getEffectiveLevel() < logging.WARNING:
+        mpl_log.setLevel(logging.WARNING)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     out = Path(out)
-    for plot in (per_genre_f1, pr_curves, modality_weights):
+    for plot in (per_genre_f1, pr_curves, modality_weights, reliability):
         try:
             plot(summary, out, plt)
         except (OSError, KeyError, ValueError) as e:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import resource
 import time
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from ..errors import MovieGenreError
 from ..files import atomic_path, write_json
 from ..records import Dataset
 from .report import write_report
-from .rows import Row, Runner, plan_rows
+from .rows import Row, Runner, all_signals, input_counts, plan_rows
 
 log = logging.getLogger("moviegenre.experiment")
 
@@ -56,6 +58,12 @@ def _load_row(path: Path, sid: str) -> dict | None:
     return row if row.get("split_id") == sid else None
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process (all threads) and its finished children, in seconds."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + kids.ru_utime + kids.ru_stime
+
+
 def _save_labels(path: Path, y, genres) -> None:
     with atomic_path(path, suffix=".npz") as tmp:
         np.savez_compressed(tmp, y=y, genres=np.array(genres))
@@ -79,7 +87,7 @@ def run_experiment(
     ``kinds`` limits the row kinds; ``classifier_overrides`` are ``ClassifierConfig`` fields applied to
     every ``ours`` row (e.g. ``{"max_epochs": 5}`` for a quick look).
     """
-    t0 = time.perf_counter()
+    t0, cpu0, load0 = time.perf_counter(), _cpu_seconds(), os.getloadavg()[0]
     if isinstance(data, Dataset):
         dataset = data
     else:
@@ -101,6 +109,7 @@ def run_experiment(
         classifier_overrides=classifier_overrides,
         progress=progress,
         cache_dir=cache_dir,
+        default_fusion=default_fusion,
     )
     _save_labels(out / "predictions" / "labels.npz", runner.y["test"], runner.genres)
     results, resumed = [], 0
@@ -147,8 +156,14 @@ def run_experiment(
         },
         "genres": runner.genres,
         "default_fusion": default_fusion,
+        # what the movies hold (input → movies having it) and the "all signals" row's inputs
+        "input_counts": input_counts(dataset),
+        "all_signals": list(all_signals(parts[0])),
         "bootstrap": bootstrap,
         "run_seconds": round(time.perf_counter() - t0, 1),
+        # the machine may be shared: CPU time of this process (threads included) and the 1-min load
+        "cpu_seconds": round(_cpu_seconds() - cpu0, 1),
+        "load_average": [round(load0, 2), round(os.getloadavg()[0], 2)],
         "rows_seconds": round(sum(r.get("seconds", 0) for r in results), 1),
         "resumed_rows": resumed,
         "rows": results,
