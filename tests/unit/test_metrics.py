@@ -105,3 +105,44 @@ def test_bad_shapes_are_clear_errors():
         evaluate_predictions(Y, PROBA[:, :2], PRED, GENRES)
     with pytest.raises(ValueError, match="genres"):
         evaluate_predictions(Y, PROBA, PRED, GENRES[:2])
+
+
+def test_f1_from_counts_by_hand():
+    from moviegenre.metrics import _f1_from_counts
+
+    # genre 0: tp 2 fp 1 fn 1 → 4/6; genre 1: tp 0 fp 0 fn 2 → 0; genre 2: nothing at all → undefined
+    tp, fp, fn = np.array([2.0, 0, 0]), np.array([1.0, 0, 0]), np.array([1.0, 2, 0])
+    micro, macro = _f1_from_counts(tp, fp, fn)
+    assert micro == pytest.approx(4 / 8)
+    assert macro == pytest.approx((4 / 6 + 0) / 2)  # the undefined genre is left out, not scored 0
+    assert _f1_from_counts(np.zeros(2), np.zeros(2), np.zeros(2)) == (0.0, 0.0)
+    assert isinstance(micro, float) and isinstance(macro, float)
+
+
+def _resampled_f1(y, pred, n, seed):
+    """The bootstrap the slow way: index the movies of each resample and score them."""
+    rng = np.random.default_rng(seed)
+    micro, macro = [], []
+    for _ in range(n):
+        idx = rng.integers(0, len(y), len(y))
+        yy, pp = y[idx].astype(bool), pred[idx].astype(bool)
+        tp, fp, fn = (yy & pp).sum(0), (~yy & pp).sum(0), (yy & ~pp).sum(0)
+        denom = 2 * tp + fp + fn
+        micro.append(2 * tp.sum() / denom.sum())
+        macro.append(np.mean(2 * tp[denom > 0] / denom[denom > 0]))
+    return np.percentile(micro, [2.5, 97.5]), np.percentile(macro, [2.5, 97.5])
+
+
+def test_bootstrap_matches_resampling_movies_one_by_one():
+    from moviegenre.metrics import bootstrap_f1
+
+    rng = np.random.default_rng(1)
+    y = (rng.random((60, 4)) < [0.5, 0.3, 0.1, 0.02]).astype(np.uint8)
+    pred = np.where(rng.random(y.shape) < 0.8, y, 1 - y).astype(np.uint8)
+    got = bootstrap_f1(y, pred, 50, seed=7)
+    micro, macro = _resampled_f1(y, pred, 50, 7)
+    assert got["bootstrap"] == 50
+    assert got["micro_f1_ci"] == pytest.approx(micro.tolist(), abs=1e-12)
+    assert got["macro_f1_ci"] == pytest.approx(macro.tolist(), abs=1e-12)
+    assert got["micro_f1_ci"][0] < got["micro_f1_ci"][1]
+    assert bootstrap_f1(y, pred, 50, seed=8) != got  # the seed matters
