@@ -370,3 +370,76 @@ def test_stacker_stays_calibrated_for_a_movie_missing_an_input():
     assert losses[0.1, "lacking"] < losses[0.0, "lacking"] - 0.01, losses
     assert losses[0.1, "complete"] < losses[0.0, "complete"] + 0.005, losses
     assert 0 < late.STACK_HIDDEN_WEIGHT < 0.5  # a small weight: complete movies stay what it is tuned for
+
+
+def test_validation_map_by_hand():
+    """The L2 choice's score: macro AP over the genres with a positive (a genre with one positive counts)."""
+    y = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 0, 0]], np.uint8)
+    p = np.array([[0.9, 0.2, 0.5], [0.8, 0.1, 0.5], [0.3, 0.6, 0.5], [0.1, 0.05, 0.5]])
+    # genre 0: positives ranked 1st and 3rd → (1 + 2/3) / 2; genre 1: its positive ranked 3rd → 1/3
+    assert late._map(y, p) == pytest.approx(((1 + 2 / 3) / 2 + 1 / 3) / 2)
+    assert late._map(np.zeros((3, 2), np.uint8), np.full((3, 2), 0.5)) == 0.0
+
+
+def test_stacker_hidden_copy_hides_inputs_keeps_one_and_weighs_little(monkeypatch):
+    """What the combiner is fitted on with modality dropout: the rows as they are (weight 1), then a
+    copy with each present input hidden with chance 1/2 but at least one kept, at weight
+    ``STACK_HIDDEN_WEIGHT``; the weights are normalised to mean 1."""
+    rng = np.random.default_rng(0)
+    n, m, g = 400, 3, 2
+    z = rng.normal(size=(n, m, g)).astype(np.float32)
+    mask = rng.random((n, m)) < 0.8
+    mask[:5] = False  # movies with no input at all stay without one
+    y = (rng.random((n, g)) < 0.3).astype(np.uint8)
+    net = GenreNet([4] * m, g, "late")
+    masks, weights = [], []
+    combine, bce = net.fusion.combine, late.F.binary_cross_entropy_with_logits
+
+    def spy_combine(zz, mm):
+        masks.append(mm.clone())
+        return combine(zz, mm)
+
+    def spy_bce(*args, weight=None, **kw):
+        weights.append(weight)
+        return bce(*args, weight=weight, **kw)
+
+    monkeypatch.setattr(net.fusion, "combine", spy_combine)
+    monkeypatch.setattr(late.F, "binary_cross_entropy_with_logits", spy_bce)
+    cfg = ClassifierConfig(inputs=["overview", "poster", "title"], modality_dropout=0.1)
+    late._fit_combiner(net, z, mask, y, cfg, None, torch.Generator().manual_seed(0))
+    seen, w = masks[0].numpy(), weights[0].numpy().ravel()
+    assert seen.shape == (2 * n, m) and np.array_equal(seen[:n], mask)
+    copy = seen[n:]
+    assert not (copy & ~mask).any()  # only hides
+    assert np.array_equal(copy.any(1), mask.any(1))  # keeps one wherever there was one
+    hidden = (mask & ~copy).sum() / mask.sum()
+    assert 0.25 < hidden < 0.5  # half of them, less the rows where the last one is kept
+    assert w.mean() == pytest.approx(1.0)
+    assert w[n:] / w[:n] == pytest.approx(np.full(n, late.STACK_HIDDEN_WEIGHT))
+    # without modality dropout there is no copy
+    masks.clear()
+    late._fit_combiner(net, z, mask, y, cfg.replace(modality_dropout=0.0), None, torch.Generator())
+    assert masks[0].shape == (n, m)
+
+
+def test_linear_head_is_exactly_l2_logistic_regression():
+    """The L-BFGS fit reaches the optimum scikit-learn finds for the same objective: log-loss averaged
+    over the n x G cells + lam/2 · |W|² (bias not penalised) is, one genre at a time, sklearn's
+    C = 1 / (lam · n · G)."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    n, lam = 300, 0.01
+    y = (rng.random((n, 2)) < [0.4, 0.15]).astype(np.uint8)
+    base = rng.normal(size=(n, 3))
+    x = np.hstack([base, base @ rng.normal(size=(3, 9)) + 0.1 * rng.normal(size=(n, 9))])
+    x = (x + y @ rng.normal(size=(2, 12))).astype(np.float32)
+    data = FeatureSet([x], np.ones((n, 1), bool), y)
+    net = GenreNet([12], 2, "late")
+    net.fit_norms(data.feats, data.present)
+    rows, linear = late._HeadRows(net, data, 0), net.fusion.heads[0][-1]
+    late._lbfgs_logistic(linear, rows, torch.from_numpy(y.astype(np.float32)), lam, None)
+    for g in range(2):
+        ref = LogisticRegression(C=1 / (lam * n * 2), tol=1e-10, max_iter=10_000).fit(rows.x.numpy(), y[:, g])
+        assert linear.weight[g].detach().numpy() == pytest.approx(ref.coef_[0], abs=2e-3)
+        assert float(linear.bias.detach()[g]) == pytest.approx(ref.intercept_[0], abs=2e-3)
