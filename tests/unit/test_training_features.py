@@ -279,7 +279,12 @@ def test_head_rows_give_the_networks_normalised_logits(sparse):
     rows = late._HeadRows(net, data, 0)
     xs, mask, _ = data.tensors()
     want = linear(net.normalise(xs, mask)[0][present[:, 0]])
-    assert torch.allclose(rows.logits(linear), want, atol=1e-4)
+    got = rows.logits(linear)
+    assert torch.allclose(got, want, atol=1e-4)
+    # and the same weight gradient (the sparse path has its own backward)
+    (grad_want,) = torch.autograd.grad(want.square().sum(), linear.weight)
+    (grad_got,) = torch.autograd.grad(got.square().sum(), linear.weight)
+    assert torch.allclose(grad_got, grad_want, atol=1e-3)
 
 
 # -- 6. the L2 strength of each linear head picked on validation mAP -------------------------------------
@@ -443,3 +448,57 @@ def test_linear_head_is_exactly_l2_logistic_regression():
         ref = LogisticRegression(C=1 / (lam * n * 2), tol=1e-10, max_iter=10_000).fit(rows.x.numpy(), y[:, g])
         assert linear.weight[g].detach().numpy() == pytest.approx(ref.coef_[0], abs=2e-3)
         assert float(linear.bias.detach()[g]) == pytest.approx(ref.intercept_[0], abs=2e-3)
+
+
+def test_linear_heads_skip_an_input_no_training_movie_has():
+    """A small stacking fold may lack an input: its head is left as it is (strongest L2 reported,
+    score 0) and the heads after it are still fitted."""
+    rng = np.random.default_rng(0)
+    n = 120
+    y = (rng.random((n, 2)) < 0.4).astype(np.uint8)
+    x = (y @ rng.normal(size=(2, 5)) + rng.normal(size=(n, 5))).astype(np.float32)
+    present = np.ones((n, 2), bool)
+    present[:, 0] = False
+    data = FeatureSet([np.zeros((n, 3), np.float32), x], present, y)
+    train, val = data.take(slice(0, 80)), data.take(slice(80, n))
+    net = _net(data)
+    net.fit_norms(train.feats, train.present)
+    before = [h[-1].weight.detach().clone() for h in net.fusion.heads]
+    cfg = ClassifierConfig(inputs=TWO, head_l2_grid=[0.1, 0.01])
+    chosen, scores = late._fit_linear_heads(net, train, val, cfg, None)
+    assert chosen[0] == 0.1 and scores[0] == 0.0
+    assert chosen[1] in (0.1, 0.01) and scores[1] > 0.5
+    assert torch.equal(net.fusion.heads[0][-1].weight, before[0])
+    assert not torch.equal(net.fusion.heads[1][-1].weight, before[1])
+
+
+def test_stacker_l2_pulls_toward_the_plain_sum_of_log_odds():
+    """The combiner's L2 pulls ``w`` toward its start (softplus(w) = 1: a plain sum of the heads'
+    log-odds) and ``c`` toward 0, not toward 0 / anywhere else: with a huge L2 it stays put."""
+    rng = np.random.default_rng(0)
+    n, m, g = 200, 2, 2
+    z = rng.normal(size=(n, m, g)).astype(np.float32) * 3
+    y = (rng.random((n, g)) < 0.3).astype(np.uint8)
+    net = GenreNet([4] * m, g, "late")
+    w0 = net.fusion.w.detach().clone()
+    cfg = ClassifierConfig(inputs=TWO, modality_dropout=0.0)
+    late._fit_combiner(net, z, np.ones((n, m), bool), y, cfg, None, torch.Generator(), l2=1e4)
+    assert torch.allclose(net.fusion.w.detach(), w0, atol=1e-2)
+    assert torch.allclose(net.fusion.c.detach(), torch.zeros(m, g), atol=1e-2)
+
+
+def test_linear_heads_use_the_class_weights():
+    """With positive weights a linear head predicts the rare genre more often (the late fit passes
+    ``pos_weight`` to every head, not only to the stacker)."""
+    data = _rare_genre_data()
+    train = data.take(slice(0, 300))
+    means = {}
+    for weighted in (False, True):
+        net = _net(data)
+        net.fit_norms(train.feats, train.present)
+        pw = pos_weight(train.y) if weighted else None
+        late._fit_linear_heads(net, train, None, ClassifierConfig(inputs=TWO, head_l2_grid=[0.01]), pw)
+        rows = late._HeadRows(net, train, 0)
+        with torch.no_grad():
+            means[weighted] = float(torch.sigmoid(rows.logits(net.fusion.heads[0][-1]))[:, 1].mean())
+    assert means[True] > 1.5 * means[False], means
