@@ -94,3 +94,57 @@ def test_weights_are_per_movie_shares_of_present_inputs(name):
 def test_concat_and_sum_have_no_weights(name):
     _, w = make(name, hidden_dim=8).eval()(_inputs(2), torch.ones(2, 3, dtype=torch.bool))
     assert w is None
+
+
+def test_late_combiner_by_hand():
+    """``logit_g = b_g + Σ_m mask_m · (softplus(w_mg) · z_mg + c_mg)``; weights: shares of |softplus(w)·z|."""
+    from torch.nn import functional as F
+
+    late = make("late")
+    with torch.no_grad():
+        late.w.copy_(torch.randn(3, G, generator=torch.Generator().manual_seed(1)))
+        late.c.copy_(torch.randn(3, G, generator=torch.Generator().manual_seed(2)))
+        late.b.copy_(torch.randn(G, generator=torch.Generator().manual_seed(3)))
+    z = torch.randn(2, 3, G, generator=torch.Generator().manual_seed(4))
+    mask = torch.tensor([[True, False, True], [True, True, True]])
+    logits, weights = late.combine(z, mask)
+    sw = F.softplus(late.w).detach()
+    for i in range(2):
+        want = late.b.detach() + sum(sw[m] * z[i, m] + late.c.detach()[m] for m in range(3) if mask[i, m])
+        assert torch.allclose(logits[i], want, atol=1e-5)
+        share = torch.tensor([(sw[m] * z[i, m]).abs().sum() if mask[i, m] else 0.0 for m in range(3)])
+        assert torch.allclose(weights[i], share / share.sum(), atol=1e-5)
+
+
+def test_late_fusion_starts_as_a_plain_sum_with_dropout_before_each_linear_head():
+    from torch import nn
+    from torch.nn import functional as F
+
+    late = make("late", input_dropout=0.2)
+    assert torch.allclose(F.softplus(late.w), torch.ones(3, G), atol=1e-4)
+    assert late.c.shape == (3, G) and not late.c.any() and not late.b.any()
+    head = late.heads[0]
+    assert [type(layer) for layer in head] == [nn.Dropout, nn.Linear] and head[0].p == 0.2
+    hidden = make("late", head_hidden_dim=1, dropout=0.3).heads[0]  # one hidden unit is a hidden layer
+    assert [type(layer) for layer in hidden] == [nn.Dropout, nn.Linear, nn.GELU, nn.Dropout, nn.Linear]
+    assert (hidden[0].p, hidden[3].p) == (0.2, 0.3)
+
+
+def test_projection_layers():
+    from torch import nn
+
+    proj = make("concat", dropout=0.3, input_dropout=0.2).proj[0]
+    assert [type(layer) for layer in proj] == [nn.Dropout, nn.Linear, nn.GELU, nn.Dropout]
+    assert (proj[0].p, proj[3].p) == (0.2, 0.3)
+
+
+def test_sum_is_a_mean_over_the_present_inputs():
+    """Two copies of the same input present give what one gives: the sum is divided by the count."""
+    from moviegenre.modeling.fusion import SumFusion
+
+    fusion = SumFusion([5, 5], G, hidden_dim=8).eval()
+    fusion.proj[1].load_state_dict(fusion.proj[0].state_dict())
+    x = torch.randn(3, 5, generator=torch.Generator().manual_seed(0))
+    both, _ = fusion([x, x], torch.ones(3, 2, dtype=torch.bool))
+    one, _ = fusion([x, torch.zeros(3, 5)], torch.tensor([[True, False]] * 3))
+    assert torch.allclose(both, one, atol=1e-5)
