@@ -120,22 +120,33 @@ def test_late_fusion_starts_as_a_plain_sum_with_dropout_before_each_linear_head(
     from torch import nn
     from torch.nn import functional as F
 
-    late = make("late", input_dropout=0.2)
+    late = make("late", input_dropout=0.1)
     assert torch.allclose(F.softplus(late.w), torch.ones(3, G), atol=1e-4)
     assert late.c.shape == (3, G) and not late.c.any() and not late.b.any()
     head = late.heads[0]
-    assert [type(layer) for layer in head] == [nn.Dropout, nn.Linear] and head[0].p == 0.2
-    hidden = make("late", head_hidden_dim=1, dropout=0.3).heads[0]  # one hidden unit is a hidden layer
+    assert [type(layer) for layer in head] == [nn.Dropout, nn.Linear] and head[0].p == 0.1
+    # (settings other than the defaults, so that build_fusion must pass them on)
+    hidden = make("late", head_hidden_dim=1, dropout=0.4, input_dropout=0.1).heads[
+        0
+    ]  # 1 unit: a hidden layer
     assert [type(layer) for layer in hidden] == [nn.Dropout, nn.Linear, nn.GELU, nn.Dropout, nn.Linear]
-    assert (hidden[0].p, hidden[3].p) == (0.2, 0.3)
+    assert (hidden[0].p, hidden[3].p, hidden[1].out_features) == (0.1, 0.4, 1)
 
 
 def test_projection_layers():
     from torch import nn
 
-    proj = make("concat", dropout=0.3, input_dropout=0.2).proj[0]
-    assert [type(layer) for layer in proj] == [nn.Dropout, nn.Linear, nn.GELU, nn.Dropout]
-    assert (proj[0].p, proj[3].p) == (0.2, 0.3)
+    for name in ("concat", "sum"):
+        proj = make(name, hidden_dim=8, dropout=0.4, input_dropout=0.1).proj[0]
+        assert [type(layer) for layer in proj] == [nn.Dropout, nn.Linear, nn.GELU, nn.Dropout]
+        assert (proj[0].p, proj[3].p, proj[1].out_features) == (0.1, 0.4, 8)
+
+
+def test_unknown_fusion_names_the_choices():
+    from moviegenre.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"unknown fusion 'nope'; choose from concat, sum, gated, late"):
+        make("nope")
 
 
 def test_sum_is_a_mean_over_the_present_inputs():
