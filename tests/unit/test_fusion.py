@@ -150,12 +150,19 @@ def test_unknown_fusion_names_the_choices():
 
 
 def test_sum_is_a_mean_over_the_present_inputs():
-    """Two copies of the same input present give what one gives: the sum is divided by the count."""
+    """Two copies of the same input present give what one gives: each movie's sum is divided by its
+    own count of inputs (the batch mixes movies with two and with one)."""
     from moviegenre.modeling.fusion import SumFusion
 
     fusion = SumFusion([5, 5], G, hidden_dim=8).eval()
     fusion.proj[1].load_state_dict(fusion.proj[0].state_dict())
-    x = torch.randn(3, 5, generator=torch.Generator().manual_seed(0))
-    both, _ = fusion([x, x], torch.ones(3, 2, dtype=torch.bool))
-    one, _ = fusion([x, torch.zeros(3, 5)], torch.tensor([[True, False]] * 3))
-    assert torch.allclose(both, one, atol=1e-5)
+    x = torch.randn(1, 5, generator=torch.Generator().manual_seed(0)).expand(3, 5)
+    out, _ = fusion([x, x], torch.tensor([[True, True], [True, False], [False, True]]))
+    assert torch.allclose(out[0], out[1], atol=1e-5) and torch.allclose(out[0], out[2], atol=1e-5)
+
+
+def test_late_weights_sum_to_one_even_for_tiny_logits():
+    late = make("late")
+    z = torch.full((2, 3, G), 1e-4)
+    _, weights = late.combine(z, torch.ones(2, 3, dtype=torch.bool))
+    assert torch.allclose(weights.sum(1), torch.ones(2), atol=1e-5)
