@@ -7,7 +7,7 @@ splits. Measured (held-out test, per split 0 / 1 / 2): micro-F1 overview 0.625 /
 overview+companies 0.633 / 0.640 / 0.650; mAP 0.499 / 0.520 / 0.555 → 0.556 / 0.566 / 0.587.
 
 Needs the overview features cached (``moviegenre embed --data ../shared/data/movies``, or a first run
-that encodes them); then about 2.5 minutes of CPU (9 fits). Skipped when ../shared/data is absent.
+that encodes them); then a little over 2 minutes of CPU (9 fits). Skipped when ../shared/data is absent.
 """
 
 import numpy as np
