@@ -13,7 +13,7 @@ PRED = np.array([[1, 0, 1], [0, 0, 0], [1, 1, 0], [1, 0, 0]], np.uint8)
 PROBA = np.array([[0.9, 0.2, 0.6], [0.3, 0.15, 0.1], [0.8, 0.7, 0.2], [0.6, 0.1, 0.3]], np.float32)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test (cheap): mutmut then credits each metric to the test that checks it
 def report():
     return evaluate_predictions(Y, PROBA, PRED, GENRES)
 
@@ -83,7 +83,7 @@ def test_all_negative_model_scores_high_study_accuracy():
     assert r["micro_f1"] == 0.0
     assert r["skipped_genres"] == list("abcdefgh")  # a: no negatives; the rest: no positives
     assert r["skipped_reasons"]["a"] == "no negatives"
-    assert r["macro_roc_auc"] is None and r["map"] is None
+    assert r["macro_roc_auc"] is None and r["map"] is None and r["micro_roc_auc"] is None
 
 
 def test_bootstrap_intervals_are_deterministic_and_bracket_estimate():
@@ -105,3 +105,89 @@ def test_bad_shapes_are_clear_errors():
         evaluate_predictions(Y, PROBA[:, :2], PRED, GENRES)
     with pytest.raises(ValueError, match="genres"):
         evaluate_predictions(Y, PROBA, PRED, GENRES[:2])
+
+
+def test_f1_from_counts_by_hand():
+    from moviegenre.metrics import _f1_from_counts
+
+    # genre 0: tp 2 fp 1 fn 1 → 4/6; genre 1: one miss (tp 0 fp 0 fn 1) → 0; genre 2: nothing → undefined
+    tp, fp, fn = np.array([2.0, 0, 0]), np.array([1.0, 0, 0]), np.array([1.0, 1, 0])
+    micro, macro = _f1_from_counts(tp, fp, fn)
+    assert micro == pytest.approx(4 / 7)
+    assert macro == pytest.approx((4 / 6 + 0) / 2)  # the undefined genre is left out, not scored 0
+    assert _f1_from_counts(np.zeros(2), np.zeros(2), np.zeros(2)) == (0.0, 0.0)
+    assert isinstance(micro, float) and isinstance(macro, float)
+
+
+def _resampled_f1(y, pred, n, seed):
+    """The bootstrap the slow way: index the movies of each resample and score them."""
+    rng = np.random.default_rng(seed)
+    micro, macro = [], []
+    for _ in range(n):
+        idx = rng.integers(0, len(y), len(y))
+        yy, pp = y[idx].astype(bool), pred[idx].astype(bool)
+        tp, fp, fn = (yy & pp).sum(0), (~yy & pp).sum(0), (yy & ~pp).sum(0)
+        denom = 2 * tp + fp + fn
+        micro.append(2 * tp.sum() / denom.sum())
+        macro.append(np.mean(2 * tp[denom > 0] / denom[denom > 0]))
+    return np.percentile(micro, [2.5, 97.5]), np.percentile(macro, [2.5, 97.5])
+
+
+def test_bootstrap_matches_resampling_movies_one_by_one():
+    from moviegenre.metrics import bootstrap_f1
+
+    rng = np.random.default_rng(1)
+    y = (rng.random((60, 4)) < [0.5, 0.3, 0.1, 0.02]).astype(np.uint8)
+    pred = np.where(rng.random(y.shape) < 0.8, y, 1 - y).astype(np.uint8)
+    got = bootstrap_f1(y, pred, 50, seed=7)
+    micro, macro = _resampled_f1(y, pred, 50, 7)
+    assert got["bootstrap"] == 50
+    assert got["micro_f1_ci"] == pytest.approx(micro.tolist(), abs=1e-12)
+    assert got["macro_f1_ci"] == pytest.approx(macro.tolist(), abs=1e-12)
+    assert got["micro_f1_ci"][0] < got["micro_f1_ci"][1]
+    assert bootstrap_f1(y, pred, 50, seed=8) != got  # the seed matters
+
+
+def test_report_header_and_input_errors():
+    r = evaluate_predictions(Y, PROBA, PRED, GENRES)
+    assert (r["n_movies"], r["n_genres"], r["genres"]) == (4, 3, GENRES)
+    one = evaluate_predictions(Y[:1], PROBA[:1], PRED[:1], GENRES)  # one movie is enough
+    assert one["n_movies"] == 1 and one["micro_f1"] == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="no movies to evaluate"):
+        evaluate_predictions(Y[:0], PROBA[:0], PRED[:0], GENRES)
+    bad = PROBA.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="proba contains NaN or inf"):
+        evaluate_predictions(Y, bad, PRED, GENRES)
+
+
+def test_nothing_to_find_and_nothing_predicted_scores_zero_not_one():
+    """No labels and no predictions: every F1 is undefined; the report says 0 (never a perfect 1)."""
+    y = np.zeros((3, 2), np.uint8)
+    r = evaluate_predictions(y, np.full((3, 2), 0.1), y, ["a", "b"])
+    for key in ("micro_f1", "macro_f1", "weighted_f1", "samples_f1"):
+        assert r[key] == 0.0, key
+
+
+def test_cardinalities_and_average_precision(report):
+    assert report["label_cardinality"] == pytest.approx(4 / 4)
+    assert report["predicted_cardinality"] == pytest.approx(5 / 4)
+    # A: positives at 0.9 and 0.8 ranked first → AP 1; B: positives at 0.7 (1st) and 0.15 (3rd) → (1 + 2/3) / 2
+    assert report["per_genre"]["A"]["ap"] == pytest.approx(1.0)
+    assert report["per_genre"]["B"]["ap"] == pytest.approx((1 + 2 / 3) / 2)
+
+
+def test_report_bootstrap_uses_the_given_count_and_seed():
+    from moviegenre.metrics import bootstrap_f1
+
+    assert "micro_f1_ci" not in evaluate_predictions(Y, PROBA, PRED, GENRES)
+    assert evaluate_predictions(Y, PROBA, PRED, GENRES, bootstrap=1)["bootstrap"] == 1
+    r = evaluate_predictions(Y, PROBA, PRED, GENRES, bootstrap=20, seed=5)
+    assert {k: r[k] for k in ("micro_f1_ci", "macro_f1_ci", "bootstrap")} == bootstrap_f1(Y, PRED, 20, 5)
+
+
+def test_study_auc_leaves_out_movies_with_all_or_no_genres():
+    y = np.array([[1, 1], [0, 0], [1, 0]], np.uint8)
+    p = np.array([[1, 0], [1, 1], [1, 0]], np.uint8)
+    assert study_auc(y, p) == (1.0, 1)  # only the last movie has a positive and a negative
+    assert study_auc(y[:2], p[:2]) == (None, 0)
