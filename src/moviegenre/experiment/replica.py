@@ -20,6 +20,7 @@ import numpy as np
 
 from ..config import ConfigBase, setting
 from ..modeling.thresholds import apply_thresholds, tune_thresholds
+from ..progress import progress_bar
 from .replica_inputs import TEXT_INPUTS, WordTokenizer, movie_text, poster_arrays
 
 REPLICA_INPUTS = (*TEXT_INPUTS, "poster")
@@ -203,9 +204,7 @@ def _train(data, inputs, fusion, y, train_idx, val_idx, cfg, progress):
     best, best_state, stale, t0 = -1.0, None, 0, time.perf_counter()
     epochs = range(cfg.epochs)
     if progress:
-        from tqdm import tqdm
-
-        epochs = tqdm(epochs, desc=f"replica {'+'.join(inputs)} {fusion}", leave=False)
+        epochs = progress_bar(epochs, desc=f"replica {'+'.join(inputs)} {fusion}", unit="epoch", leave=False)
     for _ in epochs:
         net.train()
         order = rng.permutation(train_idx)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..data.images import ImageError, open_image
 from ..files import atomic_path
+from ..progress import progress_bar
 from ..records import Movie
 
 log = logging.getLogger("moviegenre.replica")
@@ -114,9 +115,7 @@ def poster_arrays(
     bad: Counter = Counter()
     it = movies
     if progress:
-        from tqdm import tqdm
-
-        it = tqdm(movies, desc=f"posters {size}x{size}", unit="img", leave=False)
+        it = progress_bar(movies, desc=f"posters {size}x{size}", unit="img", leave=False)
     for i, m in enumerate(it):
         if not m.has_poster:
             continue

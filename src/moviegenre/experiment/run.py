@@ -24,6 +24,7 @@ from ..data import read_movies
 from ..data.split import Split, make_split
 from ..errors import MovieGenreError
 from ..files import atomic_path, write_json
+from ..progress import progress_bar
 from ..records import Dataset
 from .report import write_report
 from .rows import Row, Runner, all_signals, input_counts, plan_rows
@@ -115,9 +116,7 @@ def run_experiment(
     results, resumed = [], 0
     bar = planned
     if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(planned, desc="experiment", unit="row", dynamic_ncols=True)
+        bar = progress_bar(planned, desc="experiment", unit="row", dynamic_ncols=True)
     row: Row
     for row in bar:
         path = out / "rows" / f"{row.id}.json"
