@@ -34,6 +34,7 @@ def small_plan(monkeypatch, tmp_path):
             "hidden_dim": 16,
         },
         "bootstrap": 20,
+        "workers": 1,  # monkeypatches reach rows run in this process only
         "progress": False,
     }
 
@@ -348,3 +349,40 @@ def test_cli_on_data_without_overview_or_poster_says_so_before_and_after(tmp_pat
     assert FULL_TABLE_COMMAND in md[2] and FULL_TABLE_COMMAND in md[-1]
     # not a terminal: rich does not wrap at 80 columns
     assert not console.is_terminal and console.width > 80
+
+
+def test_replica_rows_in_a_second_process_give_the_same_results(tmp_path, monkeypatch):
+    """``workers=2`` (the default) runs the replica's rows in a spawned process, beside ours."""
+    from moviegenre.experiment import run as experiment_run
+
+    monkeypatch.setenv("MOVIEGENRE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(experiment_rows, "STUDY_SETS", [("overview",), ("overview", "companies")])
+    movies = make_movies(tmp_path, n=50, posters=False)
+    plan = {
+        "replica_config": ReplicaConfig(embed_dim=8, hidden=8, epochs=2, batch_size=16),
+        "kinds": ("replica",),
+        "bootstrap": 0,
+        "progress": False,
+        "plots": False,
+    }
+    apart_calls = []
+    real = experiment_run._run_rows_apart
+    monkeypatch.setattr(experiment_run, "_run_rows_apart", lambda *a: apart_calls.append(1) or real(*a))
+    one = run_experiment(Dataset(movies, "synthetic"), tmp_path / "one", workers=1, **plan)
+    assert not apart_calls
+    # the pool pickles the function it runs by name: the real one runs in the child
+    monkeypatch.setattr(experiment_run, "_run_rows_apart", real)
+    spawned = []
+    real_pool = experiment_run.ProcessPoolExecutor
+
+    def pool(*a, **kw):
+        spawned.append(1)
+        return real_pool(*a, **kw)
+
+    monkeypatch.setattr(experiment_run, "ProcessPoolExecutor", pool)
+    two = run_experiment(Dataset(movies, "synthetic"), tmp_path / "two", workers=2, **plan)
+    assert spawned
+    assert [r["id"] for r in two["rows"]] == [r["id"] for r in one["rows"]]
+    for a, b in zip(one["rows"], two["rows"], strict=True):
+        assert a["metrics"]["micro_f1"] == pytest.approx(b["metrics"]["micro_f1"], abs=1e-6), a["id"]
+    assert (tmp_path / "two" / "rows" / f"{two['rows'][0]['id']}.json").exists()

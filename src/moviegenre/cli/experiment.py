@@ -26,7 +26,13 @@ def register(app: typer.Typer) -> None:
         bootstrap: int = typer.Option(200, help="Bootstrap resamples for the F1 intervals (0: none)."),
         kinds: str = typer.Option("ours,replica,baseline", help="Row kinds to run, comma-separated."),
         no_plots: bool = typer.Option(False, "--no-plots", help="Skip the PNG plots."),
-        verbose: bool = typer.Option(False, "--verbose", "-v"),
+        workers: int = typer.Option(
+            2,
+            min=1,
+            max=2,
+            help="2: the study replica's rows run in a second process beside ours; 1: one process.",
+        ),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every fit (INFO lines)."),
     ) -> None:
         """Run the full table: 7 study input sets x {concat, sum, gated, late}, each input alone, all
         signals, all signals minus each input, missing-input robustness, calibration, the study
@@ -48,7 +54,7 @@ def register(app: typer.Typer) -> None:
 
         dataset = read_movies(data, keywords=keywords, credits=credits) if keywords or credits else data
         summary = run_experiment(
-            dataset, out, seed=seed, bootstrap=bootstrap, kinds=chosen, plots=not no_plots
+            dataset, out, seed=seed, bootstrap=bootstrap, kinds=chosen, plots=not no_plots, workers=workers
         )
         _print_summary(summary, out)
 

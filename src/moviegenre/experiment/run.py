@@ -9,12 +9,15 @@ rerun, so an interrupted run resumes where it stopped; ``moviegenre.experiment.r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import resource
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -70,61 +73,12 @@ def _save_labels(path: Path, y, genres) -> None:
         np.savez_compressed(tmp, y=y, genres=np.array(genres))
 
 
-def run_experiment(
-    data: str | Path | Dataset,
-    out: str | Path,
-    *,
-    seed: int = 0,
-    bootstrap: int = 200,
-    kinds: tuple[str, ...] = ("ours", "replica", "baseline"),
-    replica_config=None,
-    classifier_overrides: dict | None = None,
-    progress: bool = True,
-    plots: bool = True,
-    cache_dir: str | Path | None = None,
-) -> dict:
-    """Run (or resume) every row on ``data`` and write the report into ``out``; returns the summary.
-
-    ``kinds`` limits the row kinds; ``classifier_overrides`` are ``ClassifierConfig`` fields applied to
-    every ``ours`` row (e.g. ``{"max_epochs": 5}`` for a quick look).
-    """
-    t0, cpu0, load0 = time.perf_counter(), _cpu_seconds(), os.getloadavg()[0]
-    if isinstance(data, Dataset):
-        dataset = data
-    else:
-        dataset = read_movies(data)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    split, parts = load_or_make_split(dataset, out, seed)
-    sid = split_id(split)
-    default_fusion = (classifier_overrides or {}).get("fusion", DEFAULTS.fusion)
-    planned, skipped = plan_rows(parts[0], default_fusion)
-    planned = [r for r in planned if r.kind in kinds]
-    runner = Runner(
-        dataset,
-        parts,
-        out,
-        bootstrap=bootstrap,
-        seed=seed,
-        replica_config=replica_config,
-        classifier_overrides=classifier_overrides,
-        progress=progress,
-        cache_dir=cache_dir,
-        default_fusion=default_fusion,
-    )
-    _save_labels(out / "predictions" / "labels.npz", runner.y["test"], runner.genres)
-    results, resumed = [], 0
-    bar = planned
-    if progress:
-        bar = progress_bar(planned, desc="experiment", unit="row", dynamic_ncols=True)
-    row: Row
-    for row in bar:
-        path = out / "rows" / f"{row.id}.json"
-        if path.exists() and (done := _load_row(path, sid)) is not None:
-            results.append(done)
-            resumed += 1
-            continue
-        if progress:
+def _run_rows(runner: Runner, rows: list[Row], out: Path, sid: str, skipped: list, bar=None) -> dict:
+    """Run ``rows`` in order; each result is saved to ``out/rows/<id>.json`` as soon as it is done
+    (resume). Returns id → result; rows that cannot run (``MovieGenreError``) join ``skipped``."""
+    done = {}
+    for row in rows:
+        if bar is not None:
             bar.set_postfix_str(row.id)
         try:
             result = runner.run(row)
@@ -139,10 +93,92 @@ def run_experiment(
                     "reason": str(e),
                 }
             )
-            continue
-        result["split_id"] = sid
-        write_json(path, result)
-        results.append(result)
+        else:
+            result["split_id"] = sid
+            write_json(out / "rows" / f"{row.id}.json", result)
+            done[row.id] = result
+        if bar is not None:
+            bar.update(1)
+    return done
+
+
+def _run_rows_apart(dataset, parts, out: Path, runner_args: dict, rows: list[Row], sid: str):
+    """``_run_rows`` in a worker process (its own ``Runner``, no progress bars): (results, skipped)."""
+    skipped: list = []
+    done = _run_rows(Runner(dataset, parts, out, progress=False, **runner_args), rows, out, sid, skipped)
+    return done, skipped
+
+
+def run_experiment(
+    data: str | Path | Dataset,
+    out: str | Path,
+    *,
+    seed: int = 0,
+    bootstrap: int = 200,
+    kinds: tuple[str, ...] = ("ours", "replica", "baseline"),
+    replica_config=None,
+    classifier_overrides: dict | None = None,
+    progress: bool = True,
+    plots: bool = True,
+    cache_dir: str | Path | None = None,
+    workers: int = 2,
+) -> dict:
+    """Run (or resume) every row on ``data`` and write the report into ``out``; returns the summary.
+
+    ``kinds`` limits the row kinds; ``classifier_overrides`` are ``ClassifierConfig`` fields applied to
+    every ``ours`` row (e.g. ``{"max_epochs": 5}`` for a quick look). ``workers`` 2 (the default) runs
+    the replica's rows in a second process beside ours (each single-threaded); 1 runs all in this one.
+    """
+    t0, cpu0, load0 = time.perf_counter(), _cpu_seconds(), os.getloadavg()[0]
+    if isinstance(data, Dataset):
+        dataset = data
+    else:
+        dataset = read_movies(data)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    split, parts = load_or_make_split(dataset, out, seed)
+    sid = split_id(split)
+    default_fusion = (classifier_overrides or {}).get("fusion", DEFAULTS.fusion)
+    planned, skipped = plan_rows(parts[0], default_fusion)
+    planned = [r for r in planned if r.kind in kinds]
+    runner_args = {
+        "bootstrap": bootstrap,
+        "seed": seed,
+        "replica_config": replica_config,
+        "classifier_overrides": classifier_overrides,
+        "cache_dir": cache_dir,
+        "default_fusion": default_fusion,
+    }
+    runner = Runner(dataset, parts, out, progress=progress, **runner_args)
+    _save_labels(out / "predictions" / "labels.npz", runner.y["test"], runner.genres)
+    done: dict[str, dict] = {}
+    for row in planned:
+        path = out / "rows" / f"{row.id}.json"
+        if path.exists() and (row_result := _load_row(path, sid)) is not None:
+            done[row.id] = row_result
+    resumed = len(done)
+    todo = [r for r in planned if r.id not in done]
+    # the replica's rows (its own networks, a third of the run) go to a second process when
+    # ``workers`` allows: ours and the replica's then share the machine's cores instead of queueing
+    side = [r for r in todo if r.kind == "replica"] if workers > 1 else []
+    bar = progress_bar(
+        total=len(planned), desc="experiment", unit="row", enabled=progress, dynamic_ncols=True
+    )
+    bar.update(resumed)
+    with contextlib.ExitStack() as stack:
+        future = None
+        if side:
+            pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=get_context("spawn")))
+            future = pool.submit(_run_rows_apart, dataset, parts, out, runner_args, side, sid)
+        own = [r for r in todo if r not in side]
+        done.update(_run_rows(runner, own, out, sid, skipped, bar))
+        if future is not None:
+            side_done, side_skipped = future.result()
+            done.update(side_done)
+            skipped.extend(side_skipped)
+            bar.update(len(side))
+    bar.close()
+    results = [done[r.id] for r in planned if r.id in done]
     summary = {
         "data": str(getattr(dataset, "source", "") or data),
         "n_movies": len(dataset),
