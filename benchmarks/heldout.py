@@ -22,7 +22,7 @@ from pathlib import Path
 
 METRICS = ("micro_f1", "macro_f1", "macro_roc_auc", "map")
 TARGETS = {"micro_f1": 0.70, "macro_f1": 0.60, "macro_roc_auc": 0.93, "map": 0.64}
-DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "movies"
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "movies"
 
 
 def run_seed(data: str, seed: int, extra: list[str]) -> dict:
