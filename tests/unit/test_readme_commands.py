@@ -8,6 +8,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,10 +102,16 @@ def test_what_the_readme_commands_write_is_git_ignored():
         assert proc.returncode == 0, f"{path} (written by a README command) is not git-ignored"
 
 
-def test_the_example_poster_is_a_small_image():
+def test_the_example_poster_is_drawn_small_and_never_committed(tmp_path):
     from PIL import Image
 
-    path = ROOT / "examples" / "poster.jpg"
-    assert path.stat().st_size < 50_000
-    with Image.open(path) as im:
+    out = tmp_path / "poster.jpg"
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "example_poster.py"), "--out", str(out)], check=True
+    )
+    assert out.stat().st_size < 50_000
+    with Image.open(out) as im:
         assert im.format == "JPEG" and im.size == (182, 268)
+    if shutil.which("git") and (ROOT / ".git").exists():
+        tracked = subprocess.run(["git", "ls-files", "examples"], cwd=ROOT, capture_output=True, text=True)
+        assert not [f for f in tracked.stdout.split() if f.lower().endswith((".jpg", ".jpeg", ".png"))]

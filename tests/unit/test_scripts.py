@@ -32,9 +32,11 @@ def _exe(path: Path, text: str) -> None:
 @pytest.fixture
 def fake_checkout(tmp_path):
     (tmp_path / "scripts").mkdir()
-    shutil.copy(ROOT / "scripts" / "setup", tmp_path / "scripts" / "setup")
+    for name in ("setup", "example_poster.py"):
+        shutil.copy(ROOT / "scripts" / name, tmp_path / "scripts" / name)
     bin_ = tmp_path / ".venv" / "bin"
     bin_.mkdir(parents=True)
+    _exe(bin_ / "python", f'#!/usr/bin/env bash\nexec "{sys.executable}" "$@"\n')  # draws the example poster
     _exe(bin_ / "pip", FAKE_PIP)
     _exe(bin_ / "moviegenre", "#!/usr/bin/env bash\necho 0.1.0\n")
     return tmp_path
@@ -60,6 +62,7 @@ def test_setup_prints_steps_with_elapsed_time_and_pips_progress(fake_checkout):
     # the noise stays in the log, not on the screen
     assert "WARNING: Location" not in out and "Requirement already satisfied" not in out
     assert "Requirement already satisfied" in (fake_checkout / ".venv" / "setup.log").read_text()
+    assert (fake_checkout / "examples" / "poster.jpg").stat().st_size > 0  # drawn, never committed
 
 
 def test_setup_failure_shows_the_end_of_pips_log(fake_checkout):
