@@ -321,9 +321,9 @@ def duration(hours: float) -> str:
 
 
 def update_docs(path: Path, text: str) -> None:
-    doc = path.read_text(encoding="utf-8")
-    a, b = doc.index(MARK_BEGIN) + len(MARK_BEGIN), doc.index(MARK_END)
-    path.write_text(doc[:a] + "\n" + text + "\n" + doc[b:], encoding="utf-8")
+    from moviegenre.files import replace_between, write_text
+
+    write_text(path, replace_between(path.read_text(encoding="utf-8"), MARK_BEGIN, MARK_END, text))
 
 
 def main() -> None:

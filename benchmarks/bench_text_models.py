@@ -233,9 +233,9 @@ def docs_block(path: Path = DOCS) -> str:
 
 
 def write_docs(table: str, path: Path = DOCS) -> None:
-    text = path.read_text()
-    head, tail = text[: text.index(BEGIN) + len(BEGIN)], text[text.index(END) :]
-    path.write_text(f"{head}\n{table}\n{tail}")
+    from moviegenre.files import replace_between, write_text
+
+    write_text(path, replace_between(path.read_text(encoding="utf-8"), BEGIN, END, table))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -145,6 +145,16 @@ def write_text(path: str | Path, text: str) -> Path:
     return Path(path)
 
 
+def replace_between(text: str, begin: str, end: str, body: str) -> str:
+    """``text`` with the lines between the marker comments ``begin`` and ``end`` replaced by ``body``
+    (how the docs' generated blocks are refreshed); ValueError when a marker is missing or repeated."""
+    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+        raise ValueError(f"markers missing or repeated: {begin} ... {end}")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{body}\n{end}{tail}"
+
+
 def write_json(path: str | Path, obj, *, indent: int | None = 1, sort_keys: bool = False) -> Path:
     """``obj`` (numpy values allowed) as JSON to ``path``, atomically."""
     text = json.dumps(jsonable(obj), indent=indent, sort_keys=sort_keys, ensure_ascii=False) + "\n"

@@ -15,7 +15,7 @@ import io
 import json
 from pathlib import Path
 
-from ..files import write_text
+from ..files import replace_between, write_text
 from ..metrics import HEADLINE_METRICS as COLUMNS
 from .rows import FUSIONS, STUDY_SETS, skip_summary
 
@@ -497,11 +497,10 @@ def replace_generated(text: str, section: str, block: str) -> str:
     """``text`` with the lines between ``section``'s markers replaced by ``block``; ValueError when the
     markers are not there exactly once."""
     begin, end = generated_markers(section)
-    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
-        raise ValueError(f"docs: markers of section {section!r} missing or repeated: {begin} ... {end}")
-    head, rest = text.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    return f"{head}{begin}\n{block.strip()}\n{end}{tail}"
+    try:
+        return replace_between(text, begin, end, block.strip())
+    except ValueError as e:
+        raise ValueError(f"docs: section {section!r}: {e}") from None
 
 
 def write_report(summary: dict, out: str | Path, plots: bool = True) -> dict:
