@@ -84,10 +84,6 @@ def build_app() -> typer.Typer:
     @app.callback()
     def _root(ctx: typer.Context) -> None:
         """Predict a movie's genres from its overview, title, companies, poster and metadata."""
-        if not sys.stderr.isatty():
-            # bars drawn with tqdm directly would fill a log with carriage returns and cursor moves;
-            # moviegenre.progress's own bars print plain lines there instead
-            os.environ.setdefault("TQDM_DISABLE", "1")
         if ctx.invoked_subcommand in TRAIN_COMMANDS and "--help" not in sys.argv:
             require_train(ctx.invoked_subcommand)  # a light install says which extra to add
 
@@ -123,7 +119,6 @@ def _guard_pipe(invoke):
 def _closed_pipe_exit() -> None:
     """End like other Unix tools whose reader went away: nothing on stderr, status 141 (128 + SIGPIPE)."""
     import logging
-    import os
 
     logging.raiseExceptions = False  # a log line to a closed stderr must not print a logging error
     devnull = os.open(os.devnull, os.O_WRONLY)
