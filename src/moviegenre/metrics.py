@@ -125,7 +125,10 @@ def reliability_bins(y_true, proba, bins: int = 15) -> list[dict]:
 def expected_calibration_error(y_true, proba, bins: int = 15) -> float | None:
     """ECE: ``sum_b (n_b / n) * |mean p in b - share of positives in b|`` over equal-width bins
     (``reliability_bins``), every cell of ``[N, G]`` one prediction. None when there are no cells."""
-    table = reliability_bins(y_true, proba, bins)
+    return _ece_of(reliability_bins(y_true, proba, bins))
+
+
+def _ece_of(table: list[dict]) -> float | None:
     total = sum(b["count"] for b in table)
     if total == 0:
         return None
@@ -143,11 +146,12 @@ def calibration_report(y_true, proba, bins: int = 15) -> dict:
         raise ValueError(f"shapes differ: y_true {y.shape}, proba {p.shape} (want [N, G])")
     per_genre = [expected_calibration_error(y[:, g], p[:, g], bins) for g in range(y.shape[1])]
     per_genre = [e for e in per_genre if e is not None]
+    table = reliability_bins(y, p, bins)
     return {
         "n_bins": bins,
-        "ece": expected_calibration_error(y, p, bins),
+        "ece": _ece_of(table),
         "macro_ece": float(np.mean(per_genre)) if per_genre else None,
-        "bins": reliability_bins(y, p, bins),
+        "bins": table,
     }
 
 
