@@ -17,8 +17,6 @@ from .networks import TEXT_NETWORKS, text_files, text_model
 
 MINILM_DIM = TEXT_NETWORKS["minilm"].dim
 MPNET_DIM = TEXT_NETWORKS["mpnet"].dim
-# cache folder versions: bump one when that model's features change
-_VERSIONS = {"minilm": "minilm-l6-v2.1", "mpnet": "mpnet-base-v2.1"}
 
 
 class TextEmbeddingEncoder(Encoder):
@@ -30,7 +28,7 @@ class TextEmbeddingEncoder(Encoder):
         self.model = model
         self.input_name = input_name
         self.name = f"{input_name}-{model}"
-        self.version = _VERSIONS[model]
+        self.version = spec.cache_version
         self.dim = spec.dim
         self.network = spec.id
 
@@ -55,7 +53,7 @@ class TextEmbeddingEncoder(Encoder):
 class MiniLMEncoder(TextEmbeddingEncoder):
     """all-MiniLM-L6-v2 (the default text encoder)."""
 
-    version = _VERSIONS["minilm"]
+    version = TEXT_NETWORKS["minilm"].cache_version
     dim = MINILM_DIM
     network = TEXT_NETWORKS["minilm"].id
 

@@ -17,11 +17,12 @@ class TextNetwork:
     pad_id: int
     pad_token: str
     type_ids: bool  # whether the graph takes token_type_ids (BERT does, MPNet does not)
+    cache_version: str  # its features' cache folder version: bump it when the features change
 
 
 TEXT_NETWORKS = {
-    "minilm": TextNetwork("minilm-l6-v2", 384, 256, 0, "[PAD]", True),
-    "mpnet": TextNetwork("all-mpnet-base-v2", 768, 384, 1, "<pad>", False),
+    "minilm": TextNetwork("minilm-l6-v2", 384, 256, 0, "[PAD]", True, "minilm-l6-v2.1"),
+    "mpnet": TextNetwork("all-mpnet-base-v2", 768, 384, 1, "<pad>", False, "mpnet-base-v2.1"),
 }
 
 
